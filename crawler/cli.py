@@ -1,0 +1,378 @@
+"""The `mediarchive` command: a thin layer over `archive/` and `crawler/`.
+
+Exit codes: 0 success; 1 some work failed (a source, a file, a lookup);
+2 bad usage or an invalid sources file. Errors users can cause are printed
+as one line on standard error, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive.datadir import DataDir
+from archive.errors import MediarchiveError, NotInIndex, UsageError
+
+DEFAULT_CONFIG = "config/sources.yaml"
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+data_option = click.option(
+    "--data", "data", metavar="DIR", help="Data directory (default: $MEDIARCHIVE_DATA, else ./data)."
+)
+config_option = click.option(
+    "--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True, help="Sources file."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def fails_cleanly(command):
+    """Turn the library's errors into one line on stderr and their exit code."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except MediarchiveError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="mediarchive")
+def main() -> None:
+    """mediarchive: crawl news outlets into WARC files and search what was captured.
+
+    \b
+    Example:
+        mediarchive crawl --source moonofalabama && mediarchive search "Idlib"
+    """
+
+
+# -- crawl -----------------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT)
+@config_option
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
+@data_option
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="Detail of the crawl log on standard error.",
+)
+@fails_cleanly
+def crawl(config_path: str, sources: tuple[str, ...], data: str | None, log_level: str) -> None:
+    """Crawl sources into WARC files, then index what was captured.
+
+    Every HTTP exchange (redirects and errors included) is written to
+    DATA/warcs/; new files are then indexed into DATA/index.sqlite. Prints a
+    summary per source. Exits 0 only when every source succeeded.
+
+    \b
+    Example:
+        mediarchive crawl --config config/sources.yaml --source moonofalabama --data ./data
+    """
+    from archive.config import load_config
+    from crawler.run import crawler_settings, run_crawl
+
+    config = load_config(config_path)
+    selected = config.select(list(sources))
+    if not selected:
+        raise UsageError(f"{config_path}: no enabled source to crawl")
+    datadir = DataDir.resolve(data)
+    settings = crawler_settings(
+        datadir.warcs,
+        {"LOG_LEVEL": log_level.upper(), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())},
+    )
+    names = ", ".join(s.name for s in selected)
+    click.echo(f"crawling {len(selected)} source(s): {names} -> {datadir.warcs}", err=True)
+    reports = run_crawl(selected, settings)
+    stats = _index_new_files(datadir, config)
+
+    click.echo("")
+    click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'failed':>7}  result")
+    for report in reports:
+        outcome = "ok" if report.succeeded else f"FAILED ({report.problem})"
+        click.echo(f"{report.name:<24} {report.found:>7} {report.captured:>9} {report.failed:>7}  {outcome}")
+    click.echo(
+        f"indexed {stats.files} new file(s): {stats.captures} captures, {stats.pages} pages"
+        + (f"; {len(stats.failures)} file(s) unreadable" if stats.failures else "")
+    )
+    for failure in stats.failures:
+        click.echo(f"error: {failure}", err=True)
+    if not all(r.succeeded for r in reports) or stats.failures:
+        sys.exit(1)
+
+
+def _index_new_files(datadir: DataDir, config):
+    from archive.index import Index
+    from archive.indexer import Indexer
+
+    with Index(datadir.index_path) as index, Indexer(
+        index, source_for_url=config.source_for_url, progress=_progress
+    ) as indexer:
+        return indexer.index_directory(datadir.warcs)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+# -- search ----------------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("query")
+@click.option("--source", "sources", multiple=True, metavar="S", help="Only pages of this source (repeatable).")
+@click.option("--lang", "language", metavar="L", help="Only pages in this language (ISO 639-1, e.g. ru, en).")
+@click.option("--since", metavar="DATE", help="Published (else captured) on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Published (else captured) on or before DATE.")
+@click.option("--url", "url_prefix", metavar="PREFIX", help="Only pages whose URL starts with PREFIX.")
+@click.option("--limit", default=20, show_default=True, metavar="N", type=int, help="At most N results.")
+@data_option
+@json_option
+@fails_cleanly
+def search(query: str, sources, language, since, until, url_prefix, limit, data, as_json) -> None:
+    """Full-text search of the captured pages' titles and text.
+
+    QUERY is words (all must match), "an exact phrase", prefix* or
+    AND/OR/NOT; an empty QUERY ("") lists the newest pages matching the
+    filters.
+
+    \b
+    Example:
+        mediarchive search '"Russian troops" Kherson' --lang en --since 2022-11-01 --limit 5
+    """
+    from archive.search import SearchQuery
+    from archive.search import search as run_search
+
+    query_obj = SearchQuery(
+        text=query, sources=sources, language=language, since=since, until=until, url_prefix=url_prefix, limit=limit
+    )
+    with _open_index(data) as index:
+        results = run_search(index, query_obj)
+    if as_json:
+        _print_json(results)
+        return
+    if not results:
+        click.echo("no results", err=True)
+        return
+    for number, row in enumerate(results, 1):
+        click.echo(f"{number}. {row['title'] or '(no title)'}")
+        when = (row["published"] or row["first_captured"] or "")[:10]
+        facts = " · ".join(x for x in (when, row["source"], row["language"], row["author"]) if x)
+        click.echo(f"   {facts}")
+        click.echo(f"   {row['url']}")
+        snippet = row.get("snippet") or (row["text"] or "")[:200]
+        if snippet:
+            click.echo(textwrap.indent(textwrap.fill(" ".join(snippet.split()), 96), "   "))
+
+
+# -- show ------------------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("url")
+@data_option
+@json_option
+@click.option("--html", "as_html", is_flag=True, help="Write the archived body (as the server sent it, decoded) to stdout.")
+@fails_cleanly
+def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
+    """One page: its metadata and text from the index, and its captures.
+
+    With --html, the body of the newest successful capture is read back from
+    its WARC record by offset and written to standard output.
+
+    \b
+    Example:
+        mediarchive show https://www.moonofalabama.org/2024/01/some-post.html --json
+    """
+    from archive.readback import archived_body
+
+    datadir = DataDir.resolve(data)
+    with _open_index(data) as index:
+        page = index.page(url)
+        captures = index.captures_of(url)
+        if not page and not captures:
+            raise NotInIndex(f"{url} is not in the index")
+        if as_html:
+            body = archived_body(datadir, index, url)
+            sys.stdout.buffer.write(body)
+            sys.stdout.buffer.flush()
+            return
+    if as_json:
+        _print_json({**_page_fields(page, url), "captures": captures})
+        return
+    fields = _page_fields(page, url)
+    for key in ("url", "title", "author", "published", "language", "source"):
+        click.echo(f"{key + ':':<11}{fields.get(key) or '-'}")
+    click.echo(f"captures:  {len(captures)}")
+    for capture in captures:
+        target = f" -> {capture['redirect_to']}" if capture.get("redirect_to") else ""
+        click.echo(
+            f"  {capture['captured_at']}  {capture['record_type']:<8} {capture['status'] or '-':>3}  "
+            f"{capture['mime'] or '-'}  {capture['warc_file']}@{capture['offset']}{target}"
+        )
+    if page and page.get("text"):
+        click.echo("")
+        click.echo(page["text"])
+
+
+def _page_fields(page: dict[str, Any] | None, url: str) -> dict[str, Any]:
+    keys = ("url", "title", "author", "published", "language", "text", "source", "description",
+            "sitename", "canonical_url", "word_count", "first_captured", "last_captured")
+    return {key: (page or {}).get(key) for key in keys} | {"url": url}
+
+
+# -- extract ---------------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--content-type", metavar="VALUE", help="The Content-Type header the page came with.")
+@json_option
+@fails_cleanly
+def extract(file: Path, url: str, content_type: str | None, as_json: bool) -> None:
+    """Run the indexer's extraction on a saved HTML file.
+
+    The same code path as indexing: decoding, trafilatura, language
+    detection. Useful to check what the index would hold for a page.
+
+    \b
+    Example:
+        mediarchive extract saved/article.html --url https://svpressa.ru/war21/article/321239/ --json
+    """
+    from archive.extract import NotExtractable
+    from archive.extract import extract as run_extract
+
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        result = run_extract(body, url, content_type=content_type).to_dict()
+    except NotExtractable as exc:
+        raise MediarchiveError(f"{file}: nothing to extract: {exc}") from None
+    result = {"url": url, **result}
+    if as_json:
+        _print_json(result)
+        return
+    for key in ("url", "title", "author", "published", "language"):
+        click.echo(f"{key + ':':<11}{result.get(key) or '-'}")
+    click.echo("")
+    click.echo(result.get("text") or "")
+
+
+# -- reindex / import ------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT)
+@data_option
+@click.option("--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
+              help="Sources file, to name the source of captures from other tools (optional).")
+@fails_cleanly
+def reindex(data: str | None, config_path: str) -> None:
+    """Rebuild the index from the WARC files alone.
+
+    The new index is built beside the old one and replaces it only when
+    complete.
+
+    \b
+    Example:
+        mediarchive reindex --data ./data
+    """
+    from archive.reindex import reindex as run_reindex
+
+    datadir = DataDir.resolve(data)
+    if not datadir.warcs.is_dir():
+        raise UsageError(f"{datadir.warcs}: no WARC directory to reindex")
+    stats = run_reindex(datadir, source_for_url=_optional_source_lookup(config_path), progress=_progress)
+    click.echo(f"reindexed {stats.files} file(s): {stats.captures} captures, {stats.pages} pages")
+    for failure in stats.failures:
+        click.echo(f"error: {failure}", err=True)
+    if stats.failures:
+        sys.exit(1)
+
+
+@main.command("import", context_settings=CONTEXT)
+@click.argument("warcs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_option
+@click.option("--source", metavar="NAME", help="Source to file the captures under (default: by domain, from the sources file).")
+@click.option("--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
+              help="Sources file, to name sources by domain (optional).")
+@fails_cleanly
+def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, config_path: str) -> None:
+    """Index WARC or ARC files written by other tools.
+
+    Each file is copied into DATA/warcs/imported/ and indexed like a crawl's
+    own. A file that cannot be read gets a one-line reason and is not kept;
+    the exit code is 1 only when some file failed.
+
+    \b
+    Example:
+        mediarchive import ~/crawls/*.warc.gz --source moonofalabama
+    """
+    from archive.config import NAME_RE
+    from archive.importer import import_file
+    from archive.index import Index
+    from archive.indexer import Indexer
+
+    if source is not None and not NAME_RE.match(source):
+        raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
+    datadir = DataDir.resolve(data)
+    failed = 0
+    with Index(datadir.index_path) as index, Indexer(index, source_for_url=_optional_source_lookup(config_path)) as indexer:
+        for path in warcs:
+            outcome = import_file(datadir, indexer, path, source)
+            if outcome.error:
+                failed += 1
+                click.echo(f"error: {outcome.error}", err=True)
+                continue
+            result = outcome.result
+            click.echo(
+                f"{path}: {result.records} records, {result.captures} captures"
+                f" ({result.revisits} revisits), {result.pages} pages -> warcs/{outcome.name}"
+            )
+        index.resolve_revisits()
+    click.echo(f"imported {len(warcs) - failed} of {len(warcs)} file(s)")
+    if failed:
+        sys.exit(1)
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+def _open_index(data: str | None):
+    from archive.index import Index
+
+    datadir = DataDir.resolve(data)
+    if not datadir.index_path.exists():
+        raise UsageError(f"{datadir.index_path}: no index yet (run `mediarchive crawl` or `mediarchive import` first)")
+    return Index(datadir.index_path)
+
+
+def _optional_source_lookup(config_path: str):
+    from archive.config import load_config
+
+    if config_path == DEFAULT_CONFIG and not Path(config_path).exists():
+        return None
+    return load_config(config_path).source_for_url
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Scrapy settings for mediarchive's crawler.
+
+Polite defaults for real sites; a source's own `delay`, `concurrency`,
+`user_agent` and `max_pages` from the sources file are applied per spider
+(see `crawler.spiders.source.SourceSpider.update_settings`). The archive's own
+settings are grouped under ``ARCHIVE_*``.
+"""
+
+BOT_NAME = "mediarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# One spider per source of the sources file: `scrapy list`, `scrapy crawl NAME`.
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
+
+ROBOTSTXT_OBEY = True
+USER_AGENT = "mediarchive (+https://github.com/mediarchive/mediarchive)"
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# br and zstd bodies are handled badly by warcio's readers and by pywb.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "ru,en;q=0.8,*;q=0.5",
+    "Accept-Encoding": "gzip, deflate",
+}
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+DOWNLOADER_MIDDLEWARES = {
+    # 429/503 with Retry-After: wait as the server asks, back the host off.
+    "crawler.retryafter.RetryAfterMiddleware": 555,
+    # Closest to the network: sees bodies still content-encoded, and every
+    # redirect, error and retry attempt.
+    "crawler.warccapture.WarcCaptureMiddleware": 950,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+ARCHIVE_WARC_ENABLED = True
+ARCHIVE_WARC_DIR = "data/warcs"
+ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+ARCHIVE_WARC_GZIP = True
+ARCHIVE_SOURCES_FILE = "config/sources.yaml"
+ARCHIVE_RETRY_AFTER_MAX = 600
+ARCHIVE_OPERATOR = ""
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,142 @@
+"""The one generic spider: crawls a source of the sources file.
+
+Discovery starts from the source's start pages, feeds and sitemaps; links are
+followed inside ``allowed_domains`` by the source's patterns (see
+:mod:`crawler.discovery`). The spider yields no items: every exchange is
+written to WARC by :class:`crawler.warccapture.WarcCaptureMiddleware`, and the
+index is built from the WARC files afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from archive.config import Source
+from crawler.discovery import Role, classify, classify_entry, feed_entries, links_from_html, sitemap_entries
+
+ROLE_META = "archive_role"
+STAT = "archive/{}"
+
+
+def spider_class_for(source: Source) -> type[SourceSpider]:
+    """A spider class bound to one source, named after it."""
+    return type(
+        f"SourceSpider_{source.name}",
+        (SourceSpider,),
+        {"name": source.name, "source": source, "allowed_domains": list(source.allowed_domains)},
+    )
+
+
+class SourceSpider(Spider):
+    name = "source"
+    source: Source
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        source = getattr(cls, "source", None)
+        if source is None:
+            return
+        per_source = {
+            "DOWNLOAD_DELAY": source.delay,
+            "AUTOTHROTTLE_START_DELAY": max(source.delay, 0.01),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
+            "USER_AGENT": source.user_agent,
+            "ROBOTSTXT_OBEY": source.obey_robots,
+        }
+        if source.max_pages:
+            per_source["CLOSESPIDER_PAGECOUNT"] = source.max_pages
+        settings.setdict(per_source, priority="spider")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._seen: set[str] = set()
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.source.start_urls:
+            yield self._request(url, Role.LISTING, hops=0)
+        for url in self.source.feeds:
+            yield self._request(url, Role.FEED, hops=0)
+        for url in self.source.sitemaps:
+            yield self._request(url, Role.SITEMAP, hops=0)
+
+    # -- callbacks -------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Request]:
+        """A listing or an article: follow the links the patterns allow."""
+        if not isinstance(response, TextResponse):
+            return
+        hops = response.meta.get("archive_hops", 0) + 1
+        for url in links_from_html(response.body, response.url):
+            role = classify(url, self.source)
+            if role is not None:
+                yield from self._new(url, role, hops)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            urls = feed_entries(response.body, response.url)
+        except ValueError as exc:
+            self._count("feed_errors")
+            self.logger.warning("%s: %s is not a readable feed (%s)", self.name, response.url, exc)
+            return
+        for url in urls:
+            role = classify_entry(url, self.source)
+            if role is not None:
+                yield from self._new(url, role, 1)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            entries = sitemap_entries(response.body, response.url)
+        except ValueError as exc:
+            self._count("sitemap_errors")
+            self.logger.warning("%s: %s is not a readable sitemap (%s)", self.name, response.url, exc)
+            return
+        for url in entries.urls:
+            if entries.is_index:
+                yield from self._new(url, Role.SITEMAP, 1)
+                continue
+            role = classify_entry(url, self.source)
+            if role is not None:
+                yield from self._new(url, role, 1)
+
+    def failed(self, failure: Failure) -> None:
+        request = failure.request
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self._count("failed")
+            self._count(f"failed/http_{status}")
+            self.logger.warning("%s: HTTP %s for %s (archived)", self.name, status, request.url)
+        else:
+            self._count("failed")
+            self._count(f"failed/{failure.type.__name__}")
+            self.logger.error("%s: cannot fetch %s: %s", self.name, request.url, failure.getErrorMessage() or failure.type.__name__)
+
+    # -- helpers ---------------------------------------------------------
+
+    def _new(self, url: str, role: Role, hops: int) -> Iterator[Request]:
+        if url not in self._seen:
+            yield self._request(url, role, hops)
+
+    def _request(self, url: str, role: Role, hops: int) -> Request:
+        self._seen.add(url)
+        self._count("found")
+        if role is Role.ARTICLE:
+            self._count("found/article")
+        callback = {Role.FEED: self.parse_feed, Role.SITEMAP: self.parse_sitemap}.get(role, self.parse_page)
+        priority = 10 if role in (Role.FEED, Role.SITEMAP) else (0 if role is Role.ARTICLE else 5)
+        return Request(
+            url,
+            callback=callback,
+            errback=self.failed,
+            priority=priority,
+            meta={ROLE_META: role.value, "archive_hops": hops},
+        )
+
+    def _count(self, key: str) -> None:
+        self.crawler.stats.inc_value(STAT.format(key))
