@@ -1,0 +1,73 @@
+"""Bringing WARC/ARC files written by other tools into the archive.
+
+Each file is copied under ``warcs/imported/<source>/`` (so the data directory
+alone can rebuild the index) and indexed by the same code path as a crawl.
+A file that cannot be read whole is not kept and leaves the index untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.datadir import DataDir
+from archive.errors import WarcReadError
+from archive.indexer import IMPORTED_DIR, UNSORTED, FileResult, Indexer, is_warc_name
+
+
+@dataclass
+class ImportOutcome:
+    path: Path
+    name: str | None = None
+    result: FileResult | None = None
+    error: str | None = None
+
+
+def import_file(data: DataDir, indexer: Indexer, path: Path, source: str | None = None) -> ImportOutcome:
+    """Copy ``path`` into the archive and index it; the outcome says how it went."""
+    outcome = ImportOutcome(path=path)
+    if not path.is_file():
+        outcome.error = f"{path}: no such file"
+        return outcome
+    folder = data.warcs / IMPORTED_DIR / (source or UNSORTED)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _free_name(folder, _archive_name(path))
+    partial = target.with_name(target.name + ".importing")
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        outcome.error = f"{path}: cannot copy into the archive: {exc.strerror or exc}"
+        return outcome
+    name = target.relative_to(data.warcs).as_posix()
+    try:
+        outcome.result = indexer.index_file(target, name=name, source=source, origin="import")
+    except WarcReadError as exc:
+        target.unlink(missing_ok=True)
+        outcome.error = exc.message.replace(str(target), str(path))
+        return outcome
+    outcome.name = name
+    return outcome
+
+
+def _archive_name(path: Path) -> str:
+    """A name the indexer recognises: ``x.warc.gz.bad`` stays readable as WARC."""
+    name = path.name
+    if is_warc_name(name):
+        return name
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+    return name + (".warc.gz" if gzipped else ".warc")
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    candidate = folder / name
+    number = 1
+    while candidate.exists():
+        stem, dot, rest = name.partition(".")
+        candidate = folder / f"{stem}-{number}{dot}{rest}"
+        number += 1
+    return candidate

@@ -1,0 +1,240 @@
+"""The SQLite index: derived data, rebuilt from the WARC files at will.
+
+Tables (documented for archivists in the README):
+
+- ``warc_files``: each WARC file indexed, with its size when indexed.
+- ``captures``: one row per WARC ``response``, ``revisit`` or ``resource``
+  record: URL, capture time (UTC), status, MIME type, payload digest, the
+  file, offset and length of the record, its record ID and the source.
+- ``pages``: the article behind a URL as last extracted: title, author,
+  published date, language and text; ``pages_fts`` is FTS5 over title and
+  text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+CAPTURE_COLUMNS = {
+    "id": int,
+    "record_id": str,
+    "url": str,
+    "captured_at": str,
+    "record_type": str,
+    "status": int,
+    "mime": str,
+    "payload_digest": str,
+    "warc_file": str,
+    "offset": int,
+    "length": int,
+    "source": str,
+    "role": str,
+    "redirect_to": str,
+    "refers_to": str,
+    "refers_to_uri": str,
+    "refers_to_date": str,
+    "revisit_profile": str,
+}
+PAGE_COLUMNS = {
+    "id": int,
+    "url": str,
+    "source": str,
+    "title": str,
+    "author": str,
+    "published": str,
+    "language": str,
+    "text": str,
+    "description": str,
+    "sitename": str,
+    "canonical_url": str,
+    "word_count": int,
+    "encoding": str,
+    "extractor": str,
+    "capture_id": int,
+    "first_captured": str,
+    "last_captured": str,
+}
+WARC_FILE_COLUMNS = {
+    "name": str,
+    "size": int,
+    "records": int,
+    "captures": int,
+    "origin": str,
+    "indexed_at": str,
+}
+
+
+class Index:
+    """The index database, created with its schema when missing."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.enable_wal()
+        else:
+            self.db = sqlite_utils.Database(memory=True)
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.ensure_schema()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        db = self.db
+        if "warc_files" not in db.table_names():
+            db["warc_files"].create(WARC_FILE_COLUMNS, pk="name", not_null={"size"})
+        if "captures" not in db.table_names():
+            db["captures"].create(
+                CAPTURE_COLUMNS,
+                pk="id",
+                not_null={"record_id", "url", "captured_at", "record_type", "warc_file", "offset", "length"},
+                foreign_keys=[("warc_file", "warc_files", "name")],
+            )
+            db["captures"].create_index(["record_id"], unique=True)
+            db["captures"].create_index(["url", "captured_at"])
+            db["captures"].create_index(["payload_digest"])
+            db["captures"].create_index(["warc_file", "offset"])
+        if "pages" not in db.table_names():
+            db["pages"].create(
+                PAGE_COLUMNS,
+                pk="id",
+                not_null={"url"},
+                foreign_keys=[("capture_id", "captures", "id")],
+            )
+            db["pages"].create_index(["url"], unique=True)
+            db["pages"].create_index(["source", "published"])
+            db["pages"].create_index(["language"])
+            db["pages"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # -- writing ---------------------------------------------------------
+
+    def indexed_size(self, name: str) -> int | None:
+        row = self.db.execute("SELECT size FROM warc_files WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def forget_file(self, name: str) -> None:
+        """Remove a file's captures (and pages extracted from them)."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM pages WHERE capture_id IN (SELECT id FROM captures WHERE warc_file = ?)", [name]
+            )
+            self.db.execute("DELETE FROM captures WHERE warc_file = ?", [name])
+            self.db.execute("DELETE FROM warc_files WHERE name = ?", [name])
+
+    def add_file(self, name: str, size: int, records: int, captures: int, origin: str, indexed_at: str) -> None:
+        self.db["warc_files"].upsert(
+            {"name": name, "size": size, "records": records, "captures": captures, "origin": origin, "indexed_at": indexed_at},
+            pk="name",
+        )
+
+    def add_capture(self, row: Mapping[str, Any]) -> int:
+        """Insert a capture (ignoring one whose record ID is known); its id."""
+        existing = self.db.execute("SELECT id FROM captures WHERE record_id = ?", [row["record_id"]]).fetchone()
+        if existing:
+            return existing[0]
+        return self.db["captures"].insert(dict(row)).last_pk
+
+    def set_capture_fields(self, record_id: str, values: Mapping[str, Any]) -> None:
+        if values:
+            assignments = ", ".join(f"[{k}] = ?" for k in values)
+            self.db.execute(f"UPDATE captures SET {assignments} WHERE record_id = ?", [*values.values(), record_id])
+
+    def add_page(self, row: Mapping[str, Any], *, record_id: str) -> None:
+        """Record the extraction of capture ``record_id``. A page keeps the
+        extraction of its newest capture (by capture time, then record ID,
+        so the outcome does not depend on the order files are indexed)."""
+        row = dict(row)
+        current = self.db.execute(
+            "SELECT p.id, p.first_captured, c.captured_at, c.record_id FROM pages p "
+            "LEFT JOIN captures c ON c.id = p.capture_id WHERE p.url = ?",
+            [row["url"]],
+        ).fetchone()
+        if current is None:
+            row["first_captured"] = row["last_captured"]
+            self.db["pages"].insert(row)
+            return
+        page_id, first, newest_at, newest_record = current
+        row["first_captured"] = min(first or row["last_captured"], row["last_captured"])
+        if newest_at is not None and (newest_at, newest_record) > (row["last_captured"], record_id):
+            self.db["pages"].update(page_id, {"first_captured": row["first_captured"]})
+            return
+        self.db["pages"].update(page_id, row)
+
+    def resolve_revisits(self) -> int:
+        """Point each revisit at the capture holding its payload: the record
+        named by WARC-Refers-To, else the capture of WARC-Refers-To-Target-URI
+        at WARC-Refers-To-Date, else the latest earlier capture with the same
+        payload digest (the same URL preferred). Returns how many were set."""
+        unresolved = self.query(
+            "SELECT r.* FROM captures r WHERE r.record_type = 'revisit' AND NOT EXISTS ("
+            " SELECT 1 FROM captures o WHERE o.record_id = r.refers_to AND o.record_type != 'revisit')"
+        )
+        resolved = 0
+        for revisit in unresolved:
+            original = self._original_of(revisit)
+            if original is not None:
+                self.db.execute("UPDATE captures SET refers_to = ? WHERE id = ?", [original, revisit["id"]])
+                resolved += 1
+        return resolved
+
+    def _original_of(self, revisit: Mapping[str, Any]) -> str | None:
+        target = revisit["refers_to_uri"] or revisit["url"]
+        if revisit["refers_to_date"]:
+            row = self.db.execute(
+                "SELECT record_id FROM captures WHERE url = ? AND captured_at = ? AND record_type != 'revisit'"
+                " AND (? IS NULL OR payload_digest = ?) ORDER BY id LIMIT 1",
+                [target, revisit["refers_to_date"], revisit["payload_digest"], revisit["payload_digest"]],
+            ).fetchone()
+            if row:
+                return row[0]
+        if revisit["payload_digest"]:
+            row = self.db.execute(
+                "SELECT record_id FROM captures WHERE payload_digest = ? AND record_type != 'revisit'"
+                " AND captured_at <= ? ORDER BY url = ? DESC, captured_at DESC, id DESC LIMIT 1",
+                [revisit["payload_digest"], revisit["captured_at"], target],
+            ).fetchone()
+            if row:
+                return row[0]
+        return None
+
+    # -- reading ---------------------------------------------------------
+
+    def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM pages WHERE url = ?", [url])
+        return rows[0] if rows else None
+
+    def captures_of(self, url: str) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM captures WHERE url = ? ORDER BY captured_at, id", [url])
+
+    def capture(self, record_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM captures WHERE record_id = ?", [record_id])
+        return rows[0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+            for table in ("warc_files", "captures", "pages")
+        }
+
+

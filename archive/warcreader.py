@@ -1,0 +1,242 @@
+"""Reading WARC (and ARC) files: each record with where it lies in its file.
+
+warcio parses; this module turns each record into a :class:`CaptureRecord`
+holding what the index needs (URL, date, status, MIME, digests, the file
+offset and length) and the HTTP payload, both as stored and decoded
+(chunked framing and ``Content-Encoding`` removed). :func:`read_record`
+reads one record back by (file, offset, length) without a scan.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+
+from archive.errors import WarcReadError
+
+#: Record types that hold (or point at) an HTTP capture of a URL.
+CAPTURE_TYPES = ("response", "revisit", "resource")
+#: Payloads larger than this are indexed but their body is not kept in memory.
+MAX_BODY = 64 * 1024 * 1024
+
+
+@dataclass
+class CaptureRecord:
+    """One WARC record as the indexer sees it."""
+
+    record_type: str
+    record_id: str | None
+    url: str | None
+    captured_at: str | None  # UTC, "YYYY-MM-DDTHH:MM:SSZ"
+    offset: int
+    length: int
+    status: int | None = None
+    mime: str | None = None
+    payload_digest: str | None = None
+    concurrent_to: tuple[str, ...] = ()
+    refers_to: str | None = None
+    refers_to_uri: str | None = None
+    refers_to_date: str | None = None
+    profile: str | None = None
+    warc_content_type: str | None = None
+    http_headers: StatusAndHeaders | None = None
+    body: bytes | None = field(default=None, repr=False)  # decoded payload
+    raw_body: bytes | None = field(default=None, repr=False)  # payload as stored
+
+    def header(self, name: str) -> str | None:
+        return self.http_headers.get_header(name) if self.http_headers else None
+
+    def warc_fields(self) -> list[tuple[str, str]]:
+        """A metadata/warcinfo record's ``application/warc-fields`` lines."""
+        text = (self.raw_body or b"").decode("utf-8", "replace")
+        pairs = []
+        for line in text.splitlines():
+            name, sep, value = line.partition(":")
+            if sep and name.strip():
+                pairs.append((name.strip(), value.strip()))
+        return pairs
+
+
+def iter_records(path: str | Path, *, start: int = 0) -> Iterator[CaptureRecord]:
+    """Every record of a WARC or ARC file (gzipped or not), from ``start``.
+
+    Raises :class:`WarcReadError` with a one-line reason when the file
+    cannot be read; records before the fault have been yielded already.
+    """
+    path = Path(path)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise WarcReadError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    with fh:
+        is_arc = _looks_like_arc(fh.read(512))
+        fh.seek(start)
+        iterator = ArchiveIterator(fh, arc2warc=True, check_digests=False)
+        try:
+            for record in iterator:
+                yield _capture_record(record, iterator, start, is_arc)
+        except ArchiveLoadFailed as exc:
+            raise WarcReadError(f"{path}: not a readable WARC/ARC file: {_one_line(exc)}") from None
+        except (OSError, EOFError, ValueError, IndexError, AttributeError) as exc:
+            raise WarcReadError(f"{path}: damaged at or after byte {fh.tell()}: {_one_line(exc)}") from None
+
+
+def read_record(path: str | Path, offset: int, length: int) -> CaptureRecord:
+    """The single record at (offset, length) of a file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+    except OSError as exc:
+        raise WarcReadError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    if len(data) != length:
+        raise WarcReadError(f"{path}: no whole record at offset {offset} (file too short)")
+    iterator = ArchiveIterator(io.BytesIO(data), arc2warc=True, check_digests=False)
+    try:
+        for record in iterator:
+            return _capture_record(record, iterator, offset, _looks_like_arc(data[:512]))
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        raise WarcReadError(f"{path}: no readable record at offset {offset}: {_one_line(exc)}") from None
+    raise WarcReadError(f"{path}: no record at offset {offset}")
+
+
+def _looks_like_arc(head: bytes) -> bool:
+    """True for ARC data (gzipped or not): WARC data starts with "WARC/"."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+        except zlib.error:
+            return False
+    return bool(head.strip()) and not head.lstrip().startswith(b"WARC/")
+
+
+def _capture_record(record: ArcWarcRecord, iterator: ArchiveIterator, base: int, is_arc: bool) -> CaptureRecord:
+    headers = record.rec_headers
+    record_type = record.rec_type
+    raw = record.raw_stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raw = None  # too large to hold; the rest is skipped by the iterator
+    offset = iterator.get_record_offset() + base
+    length = iterator.get_record_length()
+    http = record.http_headers
+    record_id = headers.get_header("WARC-Record-ID")
+    if is_arc:
+        # ARC records have no ID; warcio invents a random one. Derive a stable
+        # one so reindexing gives the same IDs.
+        record_id = stable_arc_record_id(
+            headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"), offset, length
+        )
+    captured = CaptureRecord(
+        record_type=record_type,
+        record_id=record_id,
+        url=headers.get_header("WARC-Target-URI"),
+        captured_at=normalize_warc_date(headers.get_header("WARC-Date")),
+        offset=offset,
+        length=length,
+        concurrent_to=tuple(v for k, v in headers.headers if k.lower() == "warc-concurrent-to"),
+        refers_to=headers.get_header("WARC-Refers-To"),
+        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
+        refers_to_date=normalize_warc_date(headers.get_header("WARC-Refers-To-Date")),
+        profile=headers.get_header("WARC-Profile"),
+        warc_content_type=headers.get_header("Content-Type"),
+        http_headers=http if http and http.protocol else None,
+        raw_body=raw,
+    )
+    if record_type not in CAPTURE_TYPES:
+        return captured
+    if captured.http_headers is not None:
+        code = http.get_statuscode()
+        captured.status = int(code) if code and code.isdigit() else None
+        captured.mime = _mime(http.get_header("Content-Type"))
+    elif record_type == "resource":
+        captured.status = 200
+        captured.mime = _mime(captured.warc_content_type)
+    if raw is not None:
+        captured.body = decode_payload(raw, captured.http_headers)
+    digest = headers.get_header("WARC-Payload-Digest")
+    if not digest and raw is not None and record_type != "revisit":
+        digest = "sha1:" + base64.b32encode(hashlib.sha1(raw).digest()).decode("ascii")
+    captured.payload_digest = digest
+    return captured
+
+
+def stable_arc_record_id(url: str | None, date: str | None, offset: int, length: int) -> str:
+    """A record ID for an ARC record: the same on every read of the file."""
+    name = f"arc:{url}|{date}|{offset}|{length}"
+    return f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}>"
+
+
+def decode_payload(raw: bytes, http: StatusAndHeaders | None) -> bytes:
+    """The payload with chunked framing and Content-Encoding removed; the
+    stored bytes when they do not decode as declared."""
+    if http is None:
+        return raw
+    encoding = (http.get_header("Content-Encoding") or "").strip().lower() or None
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    chunked = (http.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
+    if not encoding and not chunked:
+        return raw
+    try:
+        reader_cls = ChunkedDataReader if chunked else BufferedReader
+        return reader_cls(io.BytesIO(raw), decomp_type=encoding).read()
+    except Exception:  # noqa: BLE001 - any decoder failure means "keep what was stored"
+        return raw
+
+
+LENIENT_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\d*T(\d{2}):(\d{2}):(\d{2})")
+
+
+def normalize_warc_date(value: str | None) -> str | None:
+    """A WARC-Date (or ARC 14-digit date) as UTC "YYYY-MM-DDTHH:MM:SSZ";
+    None when unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit() and len(value) >= 14:
+        try:
+            return datetime.strptime(value[:14], "%Y%m%d%H%M%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        # Seen in the wild (ClueWeb09): "2008-10-294T05:21:46-0700". Keep the
+        # date and time, read as UTC, rather than lose the capture.
+        match = LENIENT_DATE_RE.match(value)
+        if not match:
+            return None
+        try:
+            parsed = datetime(*map(int, match.groups()), tzinfo=timezone.utc)
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _mime(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime or None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:200] + "…") if len(text) > 200 else (text or type(exc).__name__)

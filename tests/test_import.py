@@ -1,0 +1,101 @@
+"""`import` over every WARC/ARC file of ../shared/realdata/warc: no crash,
+revisits point at their originals, unreadable files get one line each."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.datadir import DataDir
+from archive.importer import import_file
+from archive.index import Index
+from archive.indexer import Indexer
+from archive.readback import capture_record
+
+WARC_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "warc"
+SUMMARY = {
+    line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
+    for line in (WARC_DATA / "WARC_SUMMARY.jsonl").read_text().splitlines()
+    if line.strip()
+}
+ALL_FILES = sorted(
+    p for p in WARC_DATA.rglob("*") if p.is_file() and p.name != "WARC_SUMMARY.jsonl" and ".cdx" not in p.name
+    and p.suffix not in (".cdx", ".cdxj", ".wacz") and p.parent.name not in ("cdx", "cdxj", "waczs")
+)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    data = DataDir(tmp_path / "data")
+    index = Index(data.index_path)
+    indexer = Indexer(index, workers=0)
+    yield data, index, indexer
+    indexer.close()
+    index.close()
+
+
+def test_every_real_file_is_listed():
+    assert len(ALL_FILES) >= 40
+    assert any(p.name == "iana.warc.gz" for p in ALL_FILES)
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.relative_to(WARC_DATA).as_posix())
+def test_import_real_file(archive, path):
+    data, index, indexer = archive
+    outcome = import_file(data, indexer, path, source="realdata")
+    key = path.relative_to(WARC_DATA).as_posix()
+    expected_error = SUMMARY.get(key, {}).get("error")
+    if outcome.error:
+        # an unreadable file: one line naming it, nothing kept, nothing indexed
+        assert "\n" not in outcome.error and str(path) in outcome.error
+        assert index.counts() == {"warc_files": 0, "captures": 0, "pages": 0}
+        assert not list((data.warcs).rglob("*.*.*")) or all(p.stat().st_size == 0 for p in data.warcs.rglob("*") if p.is_file())
+        assert expected_error or path.suffix in (".lz4",) or "bad" in path.name or "trunc" in path.name or "wrong" in path.name, outcome.error
+        return
+    assert expected_error is None or "lz4" not in key
+    result = outcome.result
+    assert result.records >= 1
+    # every capture row reads back the record it names
+    for capture in index.query("SELECT * FROM captures"):
+        record = capture_record(data, capture)
+        assert record.record_id == capture["record_id"]
+        assert record.url == capture["url"]
+
+
+def test_revisits_point_at_their_originals(archive):
+    data, index, indexer = archive
+    outcome = import_file(data, indexer, WARC_DATA / "pywb" / "sample_archive" / "warcs" / "iana.warc.gz")
+    assert outcome.error is None
+    index.resolve_revisits()
+    revisits = index.query("SELECT * FROM captures WHERE record_type = 'revisit'")
+    assert len(revisits) == 123
+    for revisit in revisits:
+        original = index.capture(revisit["refers_to"])
+        assert original is not None, revisit
+        assert original["record_type"] == "response"
+        assert original["payload_digest"] == revisit["payload_digest"]
+
+
+def test_url_agnostic_revisit_across_files(archive):
+    data, index, indexer = archive
+    folder = WARC_DATA / "pywb" / "sample_archive" / "warcs"
+    for name in ("example-url-agnostic-revisit.warc.gz", "example-url-agnostic-orig.warc.gz"):
+        assert import_file(data, indexer, folder / name).error is None
+    index.resolve_revisits()
+    (revisit,) = index.query("SELECT * FROM captures WHERE record_type = 'revisit'")
+    original = index.capture(revisit["refers_to"])
+    assert original is not None and original["url"] != revisit["url"]
+
+
+def test_unreadable_files_are_reported_and_not_kept(archive):
+    data, index, indexer = archive
+    bad = [
+        WARC_DATA / "resiliparse" / "warcfile.warc.lz4",
+        WARC_DATA / "warcio" / "example-bad-non-chunked.warc.gz",
+        WARC_DATA / "warcio" / "example-wrong-chunks.warc.gz",
+    ]
+    for path in bad:
+        outcome = import_file(data, indexer, path)
+        assert outcome.error and outcome.error.startswith(str(path)), outcome.error
+    assert index.counts()["captures"] == 0
+    assert [p for p in data.warcs.rglob("*") if p.is_file()] == []
