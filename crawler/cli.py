@@ -45,7 +45,23 @@ def fails_cleanly(command):
     return wrapper
 
 
-@click.group(context_settings=CONTEXT)
+class ExampleLastCommand(click.Command):
+    """A command whose --help ends with the example closing its docstring
+    (click would put the options after it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        body, marker, example = (self.help or "").partition("Example:")
+        if marker:
+            self.help = body.rstrip().removesuffix("\b").rstrip()
+            self.epilog = "\b\nExample:\n" + textwrap.indent(textwrap.dedent(example.strip("\n")).rstrip(), "  ")
+
+
+class ExampleLastGroup(click.Group):
+    command_class = ExampleLastCommand
+
+
+@click.group(cls=ExampleLastGroup, context_settings=CONTEXT)
 @click.version_option(package_name="mediarchive")
 def main() -> None:
     """mediarchive: crawl news outlets into WARC files and search what was captured.

@@ -39,6 +39,9 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's own lets requests sent while robots.txt downloads go unchecked.
+    "crawler.robotstxt.RobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # 429/503 with Retry-After: wait as the server asks, back the host off.
     "crawler.retryafter.RetryAfterMiddleware": 555,
     # Closest to the network: sees bodies still content-encoded, and every

@@ -45,6 +45,8 @@ class SourceSpider(Spider):
             return
         per_source = {
             "DOWNLOAD_DELAY": source.delay,
+            # delay 0 asks for no politeness pause at all (local sites, tests)
+            "AUTOTHROTTLE_ENABLED": source.delay > 0,
             "AUTOTHROTTLE_START_DELAY": max(source.delay, 0.01),
             "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
             "USER_AGENT": source.user_agent,
