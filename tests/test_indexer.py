@@ -1,0 +1,149 @@
+"""The indexer on WARC files written by our own writer: which captures become
+pages, crawl metadata applied, newest capture wins whatever the file order."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from archive.index import Index
+from archive.indexer import Indexer
+from archive.search import SearchQuery, search
+from archive.warcwriter import RollingWarcWriter
+
+T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+ARTICLE = (
+    "<html lang='{lang}'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+    + "<p>{sentence}</p>" * 6
+    + "</article></body></html>"
+)
+
+
+def article(title: str, sentence: str, lang: str = "en") -> bytes:
+    return ARTICLE.format(title=title, sentence=sentence, lang=lang).encode()
+
+
+class Ids:
+    def __init__(self, prefix: str):
+        self.counter = itertools.count(1)
+        self.prefix = prefix
+
+    def __call__(self) -> str:
+        return f"<urn:uuid:{self.prefix}-0000-4000-8000-{next(self.counter):012d}>"
+
+
+def write(directory, prefix, exchanges, *, start=T0, ids="00000000"):
+    clock = iter(start + timedelta(seconds=i) for i in itertools.count())
+    with RollingWarcWriter(directory, prefix, record_id_factory=Ids(ids), clock=lambda: next(clock), hostname="h", pid=1) as writer:
+        for url, status, headers, body, role in exchanges:
+            writer.write_exchange(
+                url=url, method="GET", request_headers=[("User-Agent", "t")], request_body=b"",
+                status=status, reason="OK", protocol="HTTP/1.1", response_headers=headers, body=body,
+                metadata=[("source", prefix), ("role", role)] if role else None,
+            )
+    return writer.files_written
+
+
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+@pytest.fixture
+def index():
+    with Index() as idx:
+        yield idx
+
+
+def test_roles_statuses_and_types_decide_what_becomes_a_page(tmp_path, index):
+    write(tmp_path, "site", [
+        ("https://a.example/", 200, HTML, article("Home", "Front page of the site with many links."), "listing"),
+        ("https://a.example/news/1.html", 200, HTML, article("Floods in Dhaka", "Heavy rain flooded the streets of Dhaka on Monday morning."), "article"),
+        ("https://a.example/news/2.html", 200, HTML + [("Content-Encoding", "gzip")],
+         gzip.compress(article("Гречиха", "Фермеры Алтайского края собрали рекордный урожай гречихи в этом году.", "ru")), "article"),
+        ("https://a.example/news/3.html", 404, HTML, b"<html>gone</html>", "article"),
+        ("https://a.example/report.pdf", 200, [("Content-Type", "application/pdf")], b"%PDF-1.4 ...", "article"),
+        ("https://a.example/empty.html", 200, HTML, b"", "article"),
+        ("https://a.example/old", 301, [("Location", "/news/1.html")], b"", "article"),
+    ])
+    with Indexer(index, workers=0) as indexer:
+        stats = indexer.index_directory(tmp_path)
+    assert stats.files == 1 and stats.captures == 7 and stats.pages == 2 and not stats.failures
+    pages = {p["url"]: p for p in index.query("SELECT * FROM pages")}
+    assert set(pages) == {"https://a.example/news/1.html", "https://a.example/news/2.html"}
+    assert pages["https://a.example/news/2.html"]["language"] == "ru"
+    assert pages["https://a.example/news/2.html"]["title"] == "Гречиха"
+    assert pages["https://a.example/news/1.html"]["source"] == "site"
+    roles = dict(index.db.execute("SELECT url, role FROM captures").fetchall())
+    assert roles["https://a.example/"] == "listing" and roles["https://a.example/news/1.html"] == "article"
+    (redirect,) = index.query("SELECT * FROM captures WHERE status = 301")
+    assert redirect["redirect_to"] == "https://a.example/news/1.html"
+
+
+def test_captures_without_crawl_metadata_are_extracted_and_named_by_domain(tmp_path, index):
+    write(tmp_path, "other", [("https://b.example/x", 200, HTML, article("Other tool", "A page captured by another tool entirely."), None)])
+    with Indexer(index, workers=0, source_for_url=lambda url: "bee" if "b.example" in url else None) as indexer:
+        indexer.index_directory(tmp_path)
+    (page,) = index.query("SELECT * FROM pages")
+    assert page["source"] == "bee" and page["title"] == "Other tool"
+
+
+def test_a_page_keeps_its_newest_capture_whatever_the_file_order(tmp_path):
+    url = "https://a.example/news/1.html"
+    old_dir, new_dir = tmp_path / "one", tmp_path / "two"
+    # the newer capture sits in the file whose name sorts first
+    write(new_dir, "a-site", [(url, 200, HTML, article("Edited title", "The edited text of the story."), "article")], start=T0 + timedelta(days=1), ids="11111111")
+    write(old_dir, "b-site", [(url, 200, HTML, article("First title", "The first text of the story."), "article")], ids="22222222")
+    results = []
+    for order in ([new_dir, old_dir], [old_dir, new_dir]):
+        with Index() as index, Indexer(index, workers=0) as indexer:
+            for directory in order:
+                indexer.index_directory(directory)
+            (page,) = index.query("SELECT title, first_captured, last_captured FROM pages")
+            results.append(page)
+    assert results[0] == results[1]
+    assert results[0]["title"] == "Edited title"
+    assert results[0]["first_captured"] == "2024-03-01T12:00:00Z"
+    assert results[0]["last_captured"] == "2024-03-02T12:00:00Z"
+
+
+def test_a_file_indexed_twice_is_skipped_and_a_pool_gives_the_same_pages(tmp_path):
+    exchanges = [
+        (f"https://a.example/news/{n}.html", 200, HTML, article(f"Story {n}", f"Story number {n} tells about the harbour and its ships."), "article")
+        for n in range(6)
+    ]
+    write(tmp_path, "site", exchanges)
+    outcomes = []
+    for workers in (0, 2):
+        with Index() as index, Indexer(index, workers=workers) as indexer:
+            first = indexer.index_directory(tmp_path)
+            second = indexer.index_directory(tmp_path)
+            assert first.files == 1 and second.files == 0 and second.skipped == 1
+            outcomes.append(index.query("SELECT url, title, language, text FROM pages ORDER BY url"))
+    assert outcomes[0] == outcomes[1] and len(outcomes[0]) == 6
+
+
+def test_search_filters(tmp_path, index):
+    write(tmp_path, "site", [
+        ("https://a.example/news/1.html", 200, HTML, article("Protesters gather", "Thousands of protesters gathered in the square on Sunday."), "article"),
+        ("https://a.example/news/2.html", 200, HTML, article("Казахстан", "В Казахстане прошли выборы в парламент страны.", "ru"), "article"),
+        ("https://a.example/news/3.html", 200, HTML, article("Covid-19 update", "The covid-19 figures were published by the ministry."), "article"),
+    ])
+    with Indexer(index, workers=0) as indexer:
+        indexer.index_directory(tmp_path)
+
+    def urls(**kwargs):
+        return [r["url"] for r in search(index, SearchQuery(**kwargs))]
+
+    assert urls(text="protesters square") == ["https://a.example/news/1.html"]
+    assert urls(text='"gathered in the square"') == ["https://a.example/news/1.html"]
+    assert urls(text="protest*") == ["https://a.example/news/1.html"]
+    assert urls(text="covid-19") == ["https://a.example/news/3.html"]  # not FTS syntax: plain words
+    assert urls(text="Казахстане") == ["https://a.example/news/2.html"]
+    assert urls(text="", language="ru") == ["https://a.example/news/2.html"]
+    assert len(urls(text="", since="2024-03-01", until="2024-03")) == 3
+    assert urls(text="", since="2024-03-02") == []
+    assert urls(text="", until="2024-02") == []
+    assert urls(text="", sources=("nope",)) == []
+    assert urls(text="", url_prefix="https://a.example/news/3") == ["https://a.example/news/3.html"]
