@@ -44,6 +44,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # 429/503 with Retry-After: wait as the server asks, back the host off.
     "crawler.retryafter.RetryAfterMiddleware": 555,
+    # Scrapy's own downloads the Public Suffix List behind the crawl's back.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.CookiesMiddleware": 700,
     # Closest to the network: sees bodies still content-encoded, and every
     # redirect, error and retry attempt.
     "crawler.warccapture.WarcCaptureMiddleware": 950,

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -109,7 +110,11 @@ class SourceSpider(Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request
-        if failure.check(HttpError):
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt forbids it, or another rule dropped it: not a failure
+            self._count("skipped")
+            self.logger.info("%s: skipped %s: %s", self.name, request.url, failure.getErrorMessage())
+        elif failure.check(HttpError):
             status = failure.value.response.status
             self._count("failed")
             self._count(f"failed/http_{status}")
