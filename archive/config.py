@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from archive.errors import ConfigError
+from archive.schedule import DEFAULT_RECHECK, parse_schedule
 
 DEFAULT_USER_AGENT = "mediarchive (+https://github.com/mediarchive/mediarchive)"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -41,6 +43,7 @@ class Source:
     user_agent: str = DEFAULT_USER_AGENT
     obey_robots: bool = True
     enabled: bool = True
+    recheck: tuple[timedelta, ...] = field(default_factory=lambda: parse_schedule(DEFAULT_RECHECK))
     notes: str | None = None
 
     @property
@@ -226,6 +229,8 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             if not isinstance(raw[key], bool):
                 raise fail(key, f"{raw[key]!r} must be true or false")
             values[key] = raw[key]
+    if "recheck" in raw:
+        values["recheck"] = parse_schedule(_string_list(raw["recheck"], "recheck", fail), f"{label}: recheck")
     if raw.get("notes") is not None:
         values["notes"] = str(raw["notes"])
     return Source(**values)

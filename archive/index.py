@@ -40,6 +40,10 @@ CAPTURE_COLUMNS = {
     "refers_to_uri": str,
     "refers_to_date": str,
     "revisit_profile": str,
+    "warc_date": str,
+    "etag": str,
+    "last_modified": str,
+    "content_hash": str,
 }
 PAGE_COLUMNS = {
     "id": int,
@@ -59,6 +63,31 @@ PAGE_COLUMNS = {
     "capture_id": int,
     "first_captured": str,
     "last_captured": str,
+    "versions": int,
+    "removed_at": str,
+}
+VERSION_COLUMNS = {
+    "id": int,
+    "url": str,
+    "version": int,
+    "record_id": str,
+    "captured_at": str,
+    "content_hash": str,
+    "title": str,
+    "author": str,
+    "text": str,
+    "diff": str,
+    "words_added": int,
+    "words_removed": int,
+}
+EVENT_COLUMNS = {
+    "id": int,
+    "url": str,
+    "source": str,
+    "event": str,
+    "at": str,
+    "record_id": str,
+    "detail": str,
 }
 WARC_FILE_COLUMNS = {
     "name": str,
@@ -122,6 +151,13 @@ class Index:
             db["pages"].create_index(["source", "published"])
             db["pages"].create_index(["language"])
             db["pages"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+        if "page_versions" not in db.table_names():
+            db["page_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url", "version", "record_id"})
+            db["page_versions"].create_index(["url", "version"], unique=True)
+        if "page_events" not in db.table_names():
+            db["page_events"].create(EVENT_COLUMNS, pk="id", not_null={"url", "event", "at"})
+            db["page_events"].create_index(["at"])
+            db["page_events"].create_index(["url"])
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- writing ---------------------------------------------------------
@@ -131,10 +167,14 @@ class Index:
         return row[0] if row else None
 
     def forget_file(self, name: str) -> None:
-        """Remove a file's captures (and pages extracted from them)."""
+        """Remove a file's captures (and pages and versions extracted from them)."""
         with self.db.atomic():
             self.db.execute(
                 "DELETE FROM pages WHERE capture_id IN (SELECT id FROM captures WHERE warc_file = ?)", [name]
+            )
+            self.db.execute(
+                "DELETE FROM page_versions WHERE record_id IN (SELECT record_id FROM captures WHERE warc_file = ?)",
+                [name],
             )
             self.db.execute("DELETE FROM captures WHERE warc_file = ?", [name])
             self.db.execute("DELETE FROM warc_files WHERE name = ?", [name])
@@ -234,7 +274,7 @@ class Index:
     def counts(self) -> dict[str, int]:
         return {
             table: self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
-            for table in ("warc_files", "captures", "pages")
+            for table in ("warc_files", "captures", "pages", "page_versions", "page_events")
         }
 
 

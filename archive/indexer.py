@@ -21,8 +21,10 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from archive.errors import WarcReadError
+from archive import history
 from archive.extract import NotExtractable, extract, is_html
 from archive.index import Index
+from archive.textdiff import content_hash
 from archive.warcreader import CaptureRecord, iter_records
 
 logger = logging.getLogger(__name__)
@@ -184,6 +186,8 @@ class Indexer:
     def _index_records(self, records: Iterable[CaptureRecord], name: str, source: str | None, result: FileResult) -> None:
         pending: OrderedDict[str, _Pending] = OrderedDict()
         futures: dict[cf.Future, _Pending] = {}
+        self._touched: set[str] = set()
+        self._fresh: dict[str, dict] = {}
         try:
             for number, record in enumerate(records):
                 result.records += 1
@@ -204,6 +208,9 @@ class Indexer:
                 self._submit(item, None, futures, result)
             pending.clear()
             self._collect(futures, result, block=True, drain=True)
+            for url in sorted(self._touched):
+                history.rebuild(self.index, url, self._fresh)
+            self._touched, self._fresh = set(), {}
         except BaseException:
             for future in futures:
                 future.cancel()
@@ -222,6 +229,9 @@ class Indexer:
             "offset": record.offset,
             "length": record.length,
             "source": source or (self.source_for_url(record.url) if self.source_for_url else None),
+            "warc_date": record.warc_date,
+            "etag": record.header("ETag"),
+            "last_modified": record.header("Last-Modified"),
         }
         if record.status and 300 <= record.status < 400 and record.header("Location"):
             row["redirect_to"] = urljoin(record.url, record.header("Location").strip())
@@ -235,6 +245,7 @@ class Indexer:
             result.revisits += 1
         capture_id = self.index.add_capture(row)
         result.captures += 1
+        self._touched.add(record.url)
         if record.record_type != "revisit" and record.record_id:
             pending[record.record_id] = _Pending(capture_id, record, row["source"], number)
 
@@ -293,6 +304,9 @@ class Indexer:
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
         self.index.add_page(row, record_id=record.record_id)
+        digest = content_hash(row["title"], row["author"], row["text"])
+        self.index.set_capture_fields(record.record_id, {"content_hash": digest})
+        self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}
         result.pages += 1
 
     def _get_pool(self) -> cf.ProcessPoolExecutor:

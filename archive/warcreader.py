@@ -42,6 +42,7 @@ class CaptureRecord:
     record_id: str | None
     url: str | None
     captured_at: str | None  # UTC, "YYYY-MM-DDTHH:MM:SSZ"
+    warc_date: str | None
     offset: int
     length: int
     status: int | None = None
@@ -146,6 +147,7 @@ def _capture_record(record: ArcWarcRecord, iterator: ArchiveIterator, base: int,
         record_id=record_id,
         url=headers.get_header("WARC-Target-URI"),
         captured_at=normalize_warc_date(headers.get_header("WARC-Date")),
+        warc_date=headers.get_header("WARC-Date"),
         offset=offset,
         length=length,
         concurrent_to=tuple(v for k, v in headers.headers if k.lower() == "warc-concurrent-to"),

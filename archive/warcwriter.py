@@ -68,6 +68,21 @@ _URL_RE = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no space
 _RECORD_ID_RE = re.compile(r"<[^<>\s]+>")
 _NAME_ATTEMPTS = 10_000
 
+#: WARC/1.1 revisit profiles (section 6.7 of the standard).
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+IDENTICAL_PAYLOAD_DIGEST = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+@dataclass(frozen=True)
+class RevisitOf:
+    """The earlier capture a revisit record stands for."""
+
+    profile: str  # SERVER_NOT_MODIFIED or IDENTICAL_PAYLOAD_DIGEST
+    payload_digest: str  # the original's WARC-Payload-Digest
+    refers_to_uri: str  # the original's WARC-Target-URI
+    refers_to_date: str  # the original's WARC-Date
+    refers_to: str | None = None  # the original's WARC-Record-ID, when known
+
 
 def _software() -> str:
     """``mediarchive/<version> warcio/<version>`` for the warcinfo ``software`` field."""
@@ -309,17 +324,28 @@ class _PreparedExchange:
     request_head: bytes
     request_body: bytes
     metadata: bytes | None
+    revisit: RevisitOf | None = None
 
     def records(self, new_id: Callable[[], str], warcinfo_id: str) -> list[_RecordSpec]:
-        """response, request and (if any) metadata records, in that order."""
+        """response (or revisit), request and (if any) metadata records, in that order."""
         response_id = _checked_id(new_id())
         protocol = [("WARC-Protocol", self.warc_protocol)] if self.warc_protocol else []
         response_extra = [("WARC-IP-Address", self.ip_address)] if self.ip_address else []
+        first_type = "response"
+        if self.revisit is not None:
+            first_type = "revisit"
+            response_extra += [
+                ("WARC-Profile", self.revisit.profile),
+                *([("WARC-Refers-To", self.revisit.refers_to)] if self.revisit.refers_to else []),
+                ("WARC-Refers-To-Target-URI", self.revisit.refers_to_uri),
+                ("WARC-Refers-To-Date", self.revisit.refers_to_date),
+                ("WARC-Payload-Digest", self.revisit.payload_digest),
+            ]
         specs = [
             _RecordSpec(
-                "response",
+                first_type,
                 self.uri,
-                self._warc_headers("response", response_id, response_extra + protocol, warcinfo_id),
+                self._warc_headers(first_type, response_id, response_extra + protocol, warcinfo_id),
                 self.body,
                 self.response_head,
             ),
@@ -500,6 +526,7 @@ class RollingWarcWriter:
         ip_address: str | None = None,
         date: datetime | None = None,
         metadata: Sequence[tuple[str, str]] | None = None,
+        revisit: RevisitOf | None = None,
     ) -> ExchangeLocations:
         """Write one HTTP exchange: response, request and (if ``metadata``) metadata records.
 
@@ -522,10 +549,11 @@ class RollingWarcWriter:
             ip_address=_checked_ip(ip_address),
             warc_protocol=warc_protocol,
             response_head=response_head(status, reason, http_version, response_headers, len(body)),
-            body=bytes(body),
+            body=b"" if revisit is not None else bytes(body),
             request_head=request_head(method, uri, request_headers),
             request_body=bytes(request_body),
             metadata=warc_fields(metadata) if metadata else None,
+            revisit=revisit,
         )
         warc = self._file or self._open_next_file()
         specs = exchange.records(self._new_id, warc.warcinfo_id)
@@ -542,11 +570,6 @@ class RollingWarcWriter:
             request=locations[1],
             metadata=locations[2] if len(locations) > 2 else None,
         )
-
-    # write_revisit(...) belongs here: a later issue adds 'revisit' records
-    # (profiles server-not-modified and identical-payload-digest), built as a
-    # _PreparedExchange variant whose first record is a revisit with
-    # WARC-Refers-To*, then written through _append() like an exchange.
 
     def close(self) -> None:
         """Finish the current file (flush, fsync, rename); idempotent."""

@@ -8,6 +8,7 @@ as one line on standard error, never as a traceback.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import textwrap
 from functools import wraps
@@ -80,64 +81,66 @@ def main() -> None:
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
 @data_option
 @click.option(
+    "--recheck",
+    type=click.Choice(["due", "all", "none"]),
+    default="due",
+    show_default=True,
+    help="Which known articles to fetch again: those due by their schedule, all, or none.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
     show_default=True,
-    help="Detail of the crawl log on standard error.",
+    help="Detail of the log (the terminal, or DATA/logs/mediarchive.log when run without one).",
 )
 @fails_cleanly
-def crawl(config_path: str, sources: tuple[str, ...], data: str | None, log_level: str) -> None:
+def crawl(config_path: str, sources: tuple[str, ...], data: str | None, recheck: str, log_level: str) -> None:
     """Crawl sources into WARC files, then index what was captured.
 
     Every HTTP exchange (redirects and errors included) is written to
-    DATA/warcs/; new files are then indexed into DATA/index.sqlite. Prints a
-    summary per source. Exits 0 only when every source succeeded.
+    DATA/warcs/ and indexed into DATA/index.sqlite. A routine run fetches
+    feeds, sitemaps and listing pages, new articles, and known articles due
+    for a re-check (conditionally: unchanged pages are stored as revisits).
+    One run at a time per data directory; a run interrupted, even by SIGKILL,
+    is mended and resumed by the next. Prints a summary per source and one
+    line for the run; the full report is in DATA/runs/. Exits 0 only when
+    every source succeeded, 3 when another run holds the data directory.
 
     \b
     Example:
         mediarchive crawl --config config/sources.yaml --source moonofalabama --data ./data
     """
     from archive.config import load_config
-    from crawler.run import crawler_settings, run_crawl
+    from crawler import logsetup
+    from crawler.run import routine_run
 
     config = load_config(config_path)
     selected = config.select(list(sources))
     if not selected:
         raise UsageError(f"{config_path}: no enabled source to crawl")
     datadir = DataDir.resolve(data)
-    settings = crawler_settings(
-        datadir.warcs,
-        {"LOG_LEVEL": log_level.upper(), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())},
+    interactive = sys.stderr.isatty()
+    log_file = logsetup.configure(datadir.root / "logs", log_level.upper(), interactive)
+    overrides = {"LOG_LEVEL": log_level.upper(), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())}
+    if interactive:
+        overrides["LOGSTATS_INTERVAL"] = 15.0
+        click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
+    report = routine_run(
+        config, selected, datadir, settings_overrides=overrides, recheck=recheck,
+        progress=_progress if interactive else logging.getLogger("mediarchive").info,
     )
-    names = ", ".join(s.name for s in selected)
-    click.echo(f"crawling {len(selected)} source(s): {names} -> {datadir.warcs}", err=True)
-    reports = run_crawl(selected, settings)
-    stats = _index_new_files(datadir, config)
-
-    click.echo("")
-    click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'failed':>7}  result")
-    for report in reports:
-        outcome = "ok" if report.succeeded else f"FAILED ({report.problem})"
-        click.echo(f"{report.name:<24} {report.found:>7} {report.captured:>9} {report.failed:>7}  {outcome}")
-    click.echo(
-        f"indexed {stats.files} new file(s): {stats.captures} captures, {stats.pages} pages"
-        + (f"; {len(stats.failures)} file(s) unreadable" if stats.failures else "")
-    )
-    for failure in stats.failures:
+    click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")
+    for source in report.sources:
+        outcome = "ok" if source["succeeded"] else f"FAILED ({source['problem']})"
+        click.echo(
+            f"{source['name']:<24} {source['found']:>7} {source['captured']:>9} {source['revisits']:>9}"
+            f" {source['failed']:>7}  {outcome}"
+        )
+    for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
-    if not all(r.succeeded for r in reports) or stats.failures:
-        sys.exit(1)
-
-
-def _index_new_files(datadir: DataDir, config):
-    from archive.index import Index
-    from archive.indexer import Indexer
-
-    with Index(datadir.index_path) as index, Indexer(
-        index, source_for_url=config.source_for_url, progress=_progress
-    ) as indexer:
-        return indexer.index_directory(datadir.warcs)
+    click.echo(report.summary_line() + (f" (log: {log_file})" if log_file else ""))
+    sys.exit(report.exit_code)
 
 
 def _progress(message: str) -> None:

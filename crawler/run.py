@@ -7,15 +7,24 @@ process: call :func:`run_crawl` once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.config import Source
+from archive.config import Config, Source
+from archive.datadir import DataDir
+from archive.index import Index
+from archive.indexer import Indexer
+from archive.lock import DataLock
+from archive.runs import RunReport, changes_since, write_report
+from archive.schedule import Known, crawl_state
+from archive.warcwriter import OPEN_SUFFIX, recover_open_file
 from crawler.spiders.source import spider_class_for
 
 #: Close reasons of a crawl that ran to its end or to a configured limit.
@@ -27,6 +36,9 @@ class SourceReport:
     name: str
     found: int = 0
     articles_found: int = 0
+    known: int = 0
+    rechecked: int = 0
+    revisits: int = 0
     captured: int = 0
     captured_ok: int = 0
     failed: int = 0
@@ -56,16 +68,63 @@ def crawler_settings(warc_dir: Path, overrides: Mapping[str, Any] | None = None)
     return settings
 
 
-def run_crawl(sources: Sequence[Source], settings: Settings) -> list[SourceReport]:
-    """Crawl every source to its end (blocks); one report per source."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+def run_crawl(
+    sources: Sequence[Source], settings: Settings, states: Mapping[str, Mapping[str, Known]] | None = None
+) -> list[SourceReport]:
+    """Crawl every source to its end (blocks); one report per source.
+    ``states`` gives, per source, what the archive already holds."""
+    process = CrawlerProcess(settings, install_root_handler=False)
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(spider_class_for(source))
         crawlers.append((source, crawler))
-        process.crawl(crawler)
+        process.crawl(crawler, state=(states or {}).get(source.name))
     process.start()
     return [_report(source.name, crawler.stats.get_stats()) for source, crawler in crawlers]
+
+
+def routine_run(
+    config: Config,
+    sources: Sequence[Source],
+    datadir: DataDir,
+    *,
+    settings_overrides: Mapping[str, Any] | None = None,
+    recheck: str = "due",
+    progress: Callable[[str], None] | None = None,
+) -> RunReport:
+    """One run, as cron starts it: lock the data directory, mend what a
+    crash left (cut ``.open`` files back, index unindexed files), crawl what
+    is new or due, index it, and write the run's report."""
+    progress = progress or (lambda message: None)
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    clock = time.monotonic()
+    report = RunReport(started=started.strftime("%Y-%m-%dT%H:%M:%SZ"), recheck=recheck)
+    with DataLock(datadir.root), Index(datadir.index_path) as index:
+        for leftover in sorted(datadir.warcs.rglob("*" + OPEN_SUFFIX)) if datadir.warcs.is_dir() else []:
+            kept = recover_open_file(leftover)
+            report.recovered_files.append(kept.name if kept else f"{leftover.name} (empty, removed)")
+            progress(f"recovered {leftover.name} from an interrupted run")
+        with Indexer(index, source_for_url=config.source_for_url, progress=progress) as indexer:
+            before = indexer.index_directory(datadir.warcs)
+            report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
+            report.failures += before.failures
+            states = {
+                source.name: crawl_state(index, source.name, schedule=source.recheck, mode=recheck) for source in sources
+            }
+            settings = crawler_settings(datadir.warcs, settings_overrides)
+            reports = run_crawl(sources, settings, states)
+            after = indexer.index_directory(datadir.warcs)
+        report.indexed = {"files": after.files, "captures": after.captures, "pages": after.pages}
+        report.failures += after.failures
+        report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
+        report.failures += [f"{r.name}: {r.problem}" for r in reports if not r.succeeded]
+        report.warc_bytes = sum(r.warc_bytes for r in reports)
+        report.changes = changes_since(index, report.started)
+        report.finished = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        report.duration_s = round(time.monotonic() - clock, 1)
+        report.exit_code = 0 if not report.failures else 1
+        write_report(datadir.root / "runs", report)
+    return report
 
 
 def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
@@ -76,6 +135,9 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         name=name,
         found=get("found"),
         articles_found=get("found/article"),
+        known=get("known"),
+        rechecked=get("rechecked"),
+        revisits=get("revisits"),
         captured=get("captured"),
         captured_ok=get("captured/ok"),
         failed=get("failed"),

@@ -11,6 +11,8 @@ Settings: ``ARCHIVE_WARC_ENABLED``, ``ARCHIVE_WARC_DIR``,
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -19,8 +21,8 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from archive.warcwriter import RollingWarcWriter
-from crawler.spiders.source import ROLE_META
+from archive.warcwriter import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf, RollingWarcWriter
+from crawler.spiders.source import PREVIOUS_META, ROLE_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -37,6 +39,32 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
         for name, values in headers.items()
         for value in headers.getlist(name)
     ]
+
+
+def payload_digest(body: bytes) -> str:
+    """A WARC-Payload-Digest as warcio writes it: sha1, base 32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def revisit_for(request: Request, response: Response) -> RevisitOf | None:
+    """A revisit when a re-fetch brought nothing new: a 304 to a conditional
+    request, or a 200 whose payload is the one already archived."""
+    previous = request.meta.get(PREVIOUS_META)
+    if previous is None or previous.url != request.url or not previous.payload_digest or not previous.warc_date:
+        return None
+    if response.status == 304:
+        profile = SERVER_NOT_MODIFIED
+    elif 200 <= response.status < 300 and payload_digest(response.body) == previous.payload_digest:
+        profile = IDENTICAL_PAYLOAD_DIGEST
+    else:
+        return None
+    return RevisitOf(
+        profile=profile,
+        payload_digest=previous.payload_digest,
+        refers_to_uri=previous.url,
+        refers_to_date=previous.warc_date,
+        refers_to=previous.record_id,
+    )
 
 
 def reason_phrase(status: int) -> str:
@@ -93,6 +121,7 @@ class WarcCaptureMiddleware:
             metadata.append(("hopsFromSeed", str(request.meta["archive_hops"])))
         if started is not None:
             metadata.append(("fetchTimeMs", str(round((time.monotonic() - started) * 1000))))
+        revisit = revisit_for(request, response)
         self.writer.write_exchange(
             url=request.url,
             method=request.method,
@@ -105,8 +134,11 @@ class WarcCaptureMiddleware:
             body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             metadata=metadata,
+            revisit=revisit,
         )
         self.stats.inc_value(STAT.format("captured"))
+        if revisit is not None:
+            self.stats.inc_value(STAT.format("revisits"))
         if response.status < 400 and role != "robots":
             self.stats.inc_value(STAT.format("captured/ok"))
         self.stats.inc_value(STAT.format(f"captured/status_{response.status}"))

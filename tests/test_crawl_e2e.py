@@ -77,11 +77,16 @@ def crawled(site, tmp_path_factory):
 
 
 def test_crawl_succeeds_with_a_summary(crawled):
-    run, *_ = crawled
-    assert run.returncode == 0, run.stderr[-3000:]
+    run, data, *_ = crawled
+    assert run.returncode == 0, run.stdout + run.stderr[-3000:]
     line = next(l for l in run.stdout.splitlines() if l.startswith("local "))
     assert line.rstrip().endswith("ok")
+    assert run.stdout.splitlines()[-1].startswith("run ")
     assert "Traceback" not in run.stderr
+    log = (data.root / "logs" / "mediarchive.log").read_text()  # no terminal: the log goes to a file
+    assert "Traceback" not in log and "Spider closed (finished)" in log
+    (report,) = (data.root / "runs").glob("*.json")
+    assert json.loads(report.read_text())["sources"][0]["succeeded"] is True
 
 
 def test_every_article_captured_and_indexed(site, crawled):
@@ -299,5 +304,5 @@ sources:
     lines = {line.split()[0]: line for line in run.stdout.splitlines() if line.split()}
     assert "FAILED" in lines["dead"] and "no page could be fetched" in lines["dead"]
     assert lines["alive"].rstrip().endswith("ok")
-    assert "Traceback" not in run.stderr
+    assert "Traceback" not in run.stderr + (tmp_path / "data" / "logs" / "mediarchive.log").read_text()
     assert not site.private_requested  # robots.txt obeyed for requests sent together

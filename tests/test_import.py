@@ -48,7 +48,7 @@ def test_import_real_file(archive, path):
     if outcome.error:
         # an unreadable file: one line naming it, nothing kept, nothing indexed
         assert "\n" not in outcome.error and str(path) in outcome.error
-        assert index.counts() == {"warc_files": 0, "captures": 0, "pages": 0}
+        assert set(index.counts().values()) == {0}
         assert not list((data.warcs).rglob("*.*.*")) or all(p.stat().st_size == 0 for p in data.warcs.rglob("*") if p.is_file())
         assert expected_error or path.suffix in (".lz4",) or "bad" in path.name or "trunc" in path.name or "wrong" in path.name, outcome.error
         return

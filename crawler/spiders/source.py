@@ -9,7 +9,7 @@ index is built from the WARC files afterwards.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from scrapy import Request, Spider
@@ -19,9 +19,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.config import Source
+from archive.schedule import Known
 from crawler.discovery import Role, classify, classify_entry, feed_entries, links_from_html, sitemap_entries
 
 ROLE_META = "archive_role"
+#: The archive's newest full capture of a URL fetched again (an archive.schedule.Known).
+PREVIOUS_META = "archive_previous"
 STAT = "archive/{}"
 
 
@@ -57,9 +60,11 @@ class SourceSpider(Spider):
             per_source["CLOSESPIDER_PAGECOUNT"] = source.max_pages
         settings.setdict(per_source, priority="spider")
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, state: Mapping[str, Known] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._seen: set[str] = set()
+        #: What the archive already holds of this source (from the index).
+        self.state: Mapping[str, Known] = state or {}
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -68,6 +73,10 @@ class SourceSpider(Spider):
             yield self._request(url, Role.FEED, hops=0)
         for url in self.source.sitemaps:
             yield self._request(url, Role.SITEMAP, hops=0)
+        # known articles due for a re-check, found on a listing page or not
+        for known in self.state.values():
+            if known.is_article and known.due and known.url not in self._seen:
+                yield self._request(known.url, Role.ARTICLE, hops=0)
 
     # -- callbacks -------------------------------------------------------
 
@@ -82,6 +91,8 @@ class SourceSpider(Spider):
                 yield from self._new(url, role, hops)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return
         try:
             urls = feed_entries(response.body, response.url)
         except ValueError as exc:
@@ -94,6 +105,8 @@ class SourceSpider(Spider):
                 yield from self._new(url, role, 1)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if response.status == 304:
+            return
         try:
             entries = sitemap_entries(response.body, response.url)
         except ValueError as exc:
@@ -127,8 +140,14 @@ class SourceSpider(Spider):
     # -- helpers ---------------------------------------------------------
 
     def _new(self, url: str, role: Role, hops: int) -> Iterator[Request]:
-        if url not in self._seen:
-            yield self._request(url, role, hops)
+        if url in self._seen:
+            return
+        known = self.state.get(url)
+        if role is Role.ARTICLE and known is not None and not known.due:
+            self._seen.add(url)
+            self._count("known")  # archived already, no re-check due
+            return
+        yield self._request(url, role, hops)
 
     def _request(self, url: str, role: Role, hops: int) -> Request:
         self._seen.add(url)
@@ -137,13 +156,19 @@ class SourceSpider(Spider):
             self._count("found/article")
         callback = {Role.FEED: self.parse_feed, Role.SITEMAP: self.parse_sitemap}.get(role, self.parse_page)
         priority = 10 if role in (Role.FEED, Role.SITEMAP) else (0 if role is Role.ARTICLE else 5)
-        return Request(
-            url,
-            callback=callback,
-            errback=self.failed,
-            priority=priority,
-            meta={ROLE_META: role.value, "archive_hops": hops},
-        )
+        meta: dict[str, Any] = {ROLE_META: role.value, "archive_hops": hops}
+        headers: dict[str, str] = {}
+        known = self.state.get(url)
+        if known is not None and known.record_id:
+            # a re-fetch: ask conditionally; the capture becomes a revisit if unchanged
+            meta[PREVIOUS_META] = known
+            meta["handle_httpstatus_list"] = [304]
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            self._count("rechecked")
+        return Request(url, callback=callback, errback=self.failed, priority=priority, meta=meta, headers=headers)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(STAT.format(key))
