@@ -140,9 +140,13 @@ def _clock(match: re.Match[str]) -> time | None:
     return time(hour, minute, second)
 
 
-def _reference_day(reference: datetime | None, default: tzinfo | None) -> date | None:
+class _Unresolvable(Exception):
+    """A known relative or year-less form, and no reference date to resolve it."""
+
+
+def _reference_day(reference: datetime | None, default: tzinfo | None) -> date:
     if reference is None:
-        return None
+        raise _Unresolvable
     if reference.tzinfo is not None and default is not None:
         reference = reference.astimezone(default)
     return reference.date()
@@ -165,8 +169,6 @@ def _from_match(
     clock = _clock(match)
     if groups.get("relative"):
         today = _reference_day(reference, explicit or default)
-        if today is None:
-            return None
         return _format(today - timedelta(days=_RELATIVE_DAYS[groups["relative"].lower()]), clock, explicit, default)
     if groups.get("nmonth"):
         month = int(groups["nmonth"])
@@ -178,8 +180,6 @@ def _from_match(
         day = date(int(groups["year"]), month, int(groups["day"]))
     else:  # "5 января 21:13": this year, or last year if that would be in the future
         today = _reference_day(reference, explicit or default)
-        if today is None:
-            return None
         day = date(today.year, month, int(groups["day"]))
         if day > today + timedelta(days=1):
             day = date(today.year - 1, month, int(groups["day"]))
@@ -203,9 +203,11 @@ def _fast_path(text: str, default: tzinfo | None, reference: datetime | None) ->
             result = _from_match(match, default, reference)
         except ValueError:  # 31 February, 25:61...
             continue
+        except _Unresolvable:
+            recognised = True
+            continue
         if result is not None:
             return result, True
-        recognised = recognised or bool(match.groupdict().get("relative")) or not match.groupdict().get("year", "x")
     return None, recognised
 
 

@@ -121,3 +121,32 @@ def _version(url, number, record_id, at, digest, fields, previous) -> dict[str, 
 
 def _event(url, source, event, at, record_id, detail) -> dict[str, Any]:
     return {"url": url, "source": source, "event": event, "at": at, "record_id": record_id, "detail": detail}
+
+
+# -- reading ---------------------------------------------------------------
+
+
+def versions_of(index: Any, url: str) -> list[dict[str, Any]]:
+    return index.query("SELECT * FROM page_versions WHERE url = ? ORDER BY version", [url])
+
+
+def events_of(index: Any, url: str) -> list[dict[str, Any]]:
+    return index.query("SELECT event, at, record_id, detail FROM page_events WHERE url = ? ORDER BY at, id", [url])
+
+
+def changes(index: Any, *, since: str | None = None, sources: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Events (new, edited, removed, restored) at or after ``since``, by
+    source then time, each with the page's current title."""
+    where, params = [], []
+    if since:
+        where.append("e.at >= ?")
+        params.append(since)
+    if sources:
+        where.append(f"e.source IN ({', '.join('?' for _ in sources)})")
+        params.extend(sources)
+    return index.query(
+        "SELECT e.source, e.event, e.at, e.url, p.title, e.detail, e.record_id"
+        " FROM page_events e LEFT JOIN pages p ON p.url = e.url"
+        f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY e.source, e.at, e.id",
+        params,
+    )

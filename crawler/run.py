@@ -73,7 +73,9 @@ def run_crawl(
 ) -> list[SourceReport]:
     """Crawl every source to its end (blocks); one report per source.
     ``states`` gives, per source, what the archive already holds."""
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings = settings.copy()
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # our handlers: crawler.logsetup
+    process = CrawlerProcess(settings)
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(spider_class_for(source))

@@ -112,6 +112,9 @@ class WarcCaptureMiddleware:
         started = request.meta.pop(START_META, None)
         metadata = [("source", self.source_name or "")]
         role = request.meta.get(ROLE_META) or ("robots" if request.url.endswith("/robots.txt") else None)
+        if role and request.meta.get("redirect_urls") and hasattr(self.crawler.spider, "role_of_redirect_target"):
+            # the meta of a redirected request is its origin's: judge the target by its own URL
+            role = self.crawler.spider.role_of_redirect_target(request.url)
         if role:
             metadata.append(("role", role))
         referer = request.headers.get("Referer")

@@ -137,6 +137,11 @@ class SourceSpider(Spider):
             self._count(f"failed/{failure.type.__name__}")
             self.logger.error("%s: cannot fetch %s: %s", self.name, request.url, failure.getErrorMessage() or failure.type.__name__)
 
+    def role_of_redirect_target(self, url: str) -> str:
+        """The role of a page a redirect led to, by the source's rules."""
+        role = classify(url, self.source)
+        return role.value if role is not None else "redirect-target"
+
     # -- helpers ---------------------------------------------------------
 
     def _new(self, url: str, role: Role, hops: int) -> Iterator[Request]:

@@ -1,0 +1,125 @@
+"""Cron safety: one run per data directory, and a run killed with SIGKILL at
+any moment leaves valid WARCs that the next run mends, indexes and completes
+without fetching again what it stored."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.cli import main as warcio_main
+
+from archive.lock import AlreadyRunning, DataLock
+from tests.localsite import LocalSite
+
+ALREADY_RUNNING = 3
+
+
+def crawl_command(config: Path, data: Path) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config), "--data", str(data), "--log-level", "INFO"]
+
+
+def write_config(site: LocalSite, path: Path, delay: float) -> Path:
+    path.write_text(
+        "sources:\n  - name: local\n"
+        f"    start_urls: ['{site.base_url}/news/']\n    delay: {delay}\n    concurrency: 4\n"
+        "    article_pattern: ['/articles/[0-9a-f]{64}\\.html$']\n    follow_pattern: ['://[^/]+/news/(\\?page=\\d+)?$']\n"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def site():
+    with LocalSite(extras=False) as running:
+        yield running
+
+
+def test_a_second_run_exits_at_once_with_its_own_code(site, tmp_path):
+    config = write_config(site, tmp_path / "sources.yaml", 0)
+    with DataLock(tmp_path / "data"):
+        with pytest.raises(AlreadyRunning):
+            DataLock(tmp_path / "data").acquire()
+        started = time.monotonic()
+        run = subprocess.run(crawl_command(config, tmp_path / "data"), capture_output=True, text=True, timeout=60)
+        assert time.monotonic() - started < 20
+    assert run.returncode == ALREADY_RUNNING
+    assert run.stderr.strip().startswith("error: ") and "another run is in progress" in run.stderr
+    assert not (tmp_path / "data" / "warcs").exists()
+
+
+def test_two_runs_started_together(site, tmp_path):
+    config = write_config(site, tmp_path / "sources.yaml", 0.01)
+    runs = [subprocess.Popen(crawl_command(config, tmp_path / "data"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = sorted(run.wait(timeout=300) for run in runs)
+    for run in runs:
+        run.stdout.close()
+        run.stderr.close()
+    assert outcomes == [0, ALREADY_RUNNING]
+
+
+def response_counts(warcs: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in sorted(warcs.rglob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "response" and record.http_headers.get_statuscode() == "200":
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    counts[url] = counts.get(url, 0) + 1
+    return counts
+
+
+def check_closed_files(warcs: Path) -> None:
+    for path in sorted(warcs.rglob("*.warc.gz")):
+        with pytest.raises(SystemExit) as exit_:
+            warcio_main(["check", str(path)])
+        assert exit_.value.code in (0, None), path
+
+
+def test_sigkill_at_five_moments_then_a_clean_run_completes_the_set(site, tmp_path):
+    config = write_config(site, tmp_path / "sources.yaml", 0.05)
+    data = tmp_path / "data"
+    rng = random.Random(20261126)
+    moments = [rng.uniform(1.5, 7.0) for _ in range(5)]
+    cut_mid_file = 0
+    for moment in moments:
+        process = subprocess.Popen(crawl_command(config, data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(moment)
+        os.killpg(process.pid, signal.SIGKILL)  # the crawl and its extraction workers
+        process.wait(timeout=30)
+        check_closed_files(data / "warcs")  # every closed file is valid at every moment
+        cut_mid_file += bool(list((data / "warcs").rglob("*.open")))
+    assert cut_mid_file >= 2, moments  # the kills did land while a WARC was being written
+    final = subprocess.run(crawl_command(config, data), capture_output=True, text=True, timeout=600)
+    assert final.returncode == 0, final.stdout + final.stderr
+
+    warcs = data / "warcs"
+    assert not list(warcs.rglob("*.open"))
+    check_closed_files(warcs)
+    # every article archived, none of them twice in full
+    counts = response_counts(warcs)
+    for article_id in site.article_ids:
+        assert counts.get(site.article_url(article_id)) == 1, article_id
+    # the index and the WARCs agree, record for record
+    records = set()
+    for path in sorted(warcs.rglob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            iterator = ArchiveIterator(fh)
+            for record in iterator:
+                if record.rec_type in ("response", "revisit"):
+                    records.add((path.name, iterator.get_record_offset(), record.rec_headers.get_header("WARC-Record-ID")))
+    db = sqlite3.connect(data / "index.sqlite")
+    try:
+        rows = set(db.execute("SELECT warc_file, offset, record_id FROM captures"))
+        pages = db.execute("SELECT count(*) FROM pages WHERE url LIKE '%/articles/%'").fetchone()[0]
+    finally:
+        db.close()
+    assert rows == records
+    assert pages == len(site.article_ids)
