@@ -187,6 +187,14 @@ def test_warcs_hold_every_page_at_its_url(sample_warcs: dict[str, Path]) -> None
             )
 
 
+def test_warcs_pass_warcio_check(sample_warcs: dict[str, Path]) -> None:
+    from warcio.cli import main as warcio_main
+
+    with pytest.raises(SystemExit) as exit_:
+        warcio_main(["check", *map(str, sample_warcs.values())])
+    assert exit_.value.code == 0
+
+
 def test_gzip_encoded_pages_are_stored_encoded(sample_warcs: dict[str, Path]) -> None:
     (record,) = [
         r for r in iter_records(sample_warcs["moonofalabama"]) if r.record_type == "response" and r.header("Content-Encoding")
