@@ -7,6 +7,7 @@ A file that cannot be read whole is not kept and leaves the index untouched.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ def import_file(data: DataDir, indexer: Indexer, path: Path, source: str | None 
     if not path.is_file():
         outcome.error = f"{path}: no such file"
         return outcome
+    digest = _sha1(path)
+    already = indexer.index.db.execute("SELECT name FROM warc_files WHERE sha1 = ?", [digest]).fetchone()
+    if already:  # the same bytes are in the archive already
+        outcome.name, outcome.result = already[0], FileResult(name=already[0], skipped=True)
+        return outcome
     folder = data.warcs / IMPORTED_DIR / (source or UNSORTED)
     folder.mkdir(parents=True, exist_ok=True)
     target = _free_name(folder, _archive_name(path))
@@ -45,12 +51,21 @@ def import_file(data: DataDir, indexer: Indexer, path: Path, source: str | None 
     name = target.relative_to(data.warcs).as_posix()
     try:
         outcome.result = indexer.index_file(target, name=name, source=source, origin="import")
+        indexer.index.db.execute("UPDATE warc_files SET sha1 = ? WHERE name = ?", [digest, name])
     except WarcReadError as exc:
         target.unlink(missing_ok=True)
         outcome.error = exc.message.replace(str(target), str(path))
         return outcome
     outcome.name = name
     return outcome
+
+
+def _sha1(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _archive_name(path: Path) -> str:

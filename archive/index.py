@@ -96,6 +96,7 @@ WARC_FILE_COLUMNS = {
     "captures": int,
     "origin": str,
     "indexed_at": str,
+    "sha1": str,
 }
 
 
@@ -183,7 +184,7 @@ class Index:
         self.db["warc_files"].upsert(
             {"name": name, "size": size, "records": records, "captures": captures, "origin": origin, "indexed_at": indexed_at},
             pk="name",
-        )
+        )  # sha1 (imports only) is kept: upsert updates only the columns given
 
     def add_capture(self, row: Mapping[str, Any]) -> int:
         """Insert a capture (ignoring one whose record ID is known); its id."""

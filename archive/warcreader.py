@@ -183,6 +183,17 @@ def stable_arc_record_id(url: str | None, date: str | None, offset: int, length:
     return f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}>"
 
 
+def transfer_decoded(raw: bytes, http: StatusAndHeaders | None) -> bytes:
+    """The payload with chunked framing removed but Content-Encoding kept:
+    the body as a client received it."""
+    if http is None or (http.get_header("Transfer-Encoding") or "").strip().lower() != "chunked":
+        return raw
+    try:
+        return ChunkedDataReader(io.BytesIO(raw), decomp_type=None).read()
+    except Exception:  # noqa: BLE001 - a bad chunk means "keep what was stored"
+        return raw
+
+
 def decode_payload(raw: bytes, http: StatusAndHeaders | None) -> bytes:
     """The payload with chunked framing and Content-Encoding removed; the
     stored bytes when they do not decode as declared."""

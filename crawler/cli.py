@@ -88,6 +88,10 @@ def main() -> None:
     help="Which known articles to fetch again: those due by their schedule, all, or none.",
 )
 @click.option(
+    "--from-warc", "from_warc", multiple=True, metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Answer the spiders from these WARC files instead of the network (repeatable); they are imported.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
@@ -95,7 +99,9 @@ def main() -> None:
     help="Detail of the log (the terminal, or DATA/logs/mediarchive.log when run without one).",
 )
 @fails_cleanly
-def crawl(config_path: str, sources: tuple[str, ...], data: str | None, recheck: str, log_level: str) -> None:
+def crawl(
+    config_path: str, sources: tuple[str, ...], data: str | None, recheck: str, from_warc: tuple[Path, ...], log_level: str
+) -> None:
     """Crawl sources into WARC files, then index what was captured.
 
     Every HTTP exchange (redirects and errors included) is written to
@@ -106,6 +112,10 @@ def crawl(config_path: str, sources: tuple[str, ...], data: str | None, recheck:
     is mended and resumed by the next. Prints a summary per source and one
     line for the run; the full report is in DATA/runs/. Exits 0 only when
     every source succeeded, 3 when another run holds the data directory.
+
+    With --from-warc, no request leaves the machine: the spiders run against
+    the given WARC files (URLs they do not hold answer 404) and the summary
+    shows what they found there.
 
     \b
     Example:
@@ -127,12 +137,14 @@ def crawl(config_path: str, sources: tuple[str, ...], data: str | None, recheck:
         overrides["LOGSTATS_INTERVAL"] = 15.0
         click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
     report = routine_run(
-        config, selected, datadir, settings_overrides=overrides, recheck=recheck,
+        config, selected, datadir, settings_overrides=overrides, recheck=recheck, from_warc=from_warc,
         progress=_progress if interactive else logging.getLogger("mediarchive").info,
     )
     click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")
     for source in report.sources:
         outcome = "ok" if source["succeeded"] else f"FAILED ({source['problem']})"
+        if from_warc:
+            outcome += f" (from WARC: {source['served_from_warc']} served, {source['missing_from_warc']} missing)"
         click.echo(
             f"{source['name']:<24} {source['found']:>7} {source['captured']:>9} {source['revisits']:>9}"
             f" {source['failed']:>7}  {outcome}"
@@ -359,6 +371,9 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
                 click.echo(f"error: {outcome.error}", err=True)
                 continue
             result = outcome.result
+            if result.skipped:
+                click.echo(f"{path}: already in the archive as warcs/{outcome.name}")
+                continue
             click.echo(
                 f"{path}: {result.records} records, {result.captures} captures"
                 f" ({result.revisits} revisits), {result.pages} pages -> warcs/{outcome.name}"

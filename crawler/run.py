@@ -20,6 +20,7 @@ from scrapy.settings import Settings
 from archive.config import Config, Source
 from archive.datadir import DataDir
 from archive.index import Index
+from archive.importer import import_file
 from archive.indexer import Indexer
 from archive.lock import DataLock
 from archive.runs import RunReport, changes_since, write_report
@@ -27,6 +28,7 @@ from archive.schedule import Known, crawl_state
 from archive.warcwriter import OPEN_SUFFIX, recover_open_file
 from crawler.spiders.source import spider_class_for
 
+HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
 #: Close reasons of a crawl that ran to its end or to a configured limit.
 COMPLETED = {"finished", "closespider_pagecount", "closespider_itemcount", "closespider_timeout"}
 
@@ -44,11 +46,13 @@ class SourceReport:
     failed: int = 0
     warc_bytes: int = 0
     finish_reason: str | None = None
+    served_from_warc: int = 0
+    missing_from_warc: int = 0
 
     @property
     def succeeded(self) -> bool:
         """It ran to its end and its site answered (at least one page below 400)."""
-        return self.finish_reason in COMPLETED and self.captured_ok > 0
+        return self.finish_reason in COMPLETED and (self.captured_ok > 0 or self.served_from_warc > 0)
 
     @property
     def problem(self) -> str | None:
@@ -92,11 +96,17 @@ def routine_run(
     *,
     settings_overrides: Mapping[str, Any] | None = None,
     recheck: str = "due",
+    from_warc: Sequence[Path] = (),
     progress: Callable[[str], None] | None = None,
 ) -> RunReport:
     """One run, as cron starts it: lock the data directory, mend what a
     crash left (cut ``.open`` files back, index unindexed files), crawl what
-    is new or due, index it, and write the run's report."""
+    is new or due, index it, and write the run's report.
+
+    With ``from_warc``, the spiders are answered from those WARC files
+    instead of the network and write no WARC of their own: the files are
+    imported into the archive (once) and the report says what the spiders
+    found in them and what they missed."""
     progress = progress or (lambda message: None)
     started = datetime.now(timezone.utc).replace(microsecond=0)
     clock = time.monotonic()
@@ -110,10 +120,24 @@ def routine_run(
             before = indexer.index_directory(datadir.warcs)
             report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
             report.failures += before.failures
-            states = {
-                source.name: crawl_state(index, source.name, schedule=source.recheck, mode=recheck) for source in sources
-            }
-            settings = crawler_settings(datadir.warcs, settings_overrides)
+            overrides = dict(settings_overrides or {})
+            if from_warc:
+                for path in from_warc:
+                    outcome = import_file(datadir, indexer, Path(path), source=None)
+                    if outcome.error:
+                        report.failures.append(outcome.error)
+                overrides.update(
+                    ARCHIVE_FROM_WARC=[str(Path(p).resolve()) for p in from_warc],
+                    ARCHIVE_WARC_ENABLED=False,
+                    DOWNLOAD_HANDLERS={"http": HANDLER, "https": HANDLER},
+                )
+                states = {}  # discover everything the files hold
+            else:
+                states = {
+                    source.name: crawl_state(index, source.name, schedule=source.recheck, mode=recheck)
+                    for source in sources
+                }
+            settings = crawler_settings(datadir.warcs, overrides)
             reports = run_crawl(sources, settings, states)
             after = indexer.index_directory(datadir.warcs)
         report.indexed = {"files": after.files, "captures": after.captures, "pages": after.pages}
@@ -144,5 +168,7 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         captured_ok=get("captured/ok"),
         failed=get("failed"),
         warc_bytes=get("warc_bytes"),
+        served_from_warc=get("from_warc/served"),
+        missing_from_warc=get("from_warc/missing"),
         finish_reason=stats.get("finish_reason"),
     )

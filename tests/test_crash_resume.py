@@ -76,6 +76,15 @@ def response_counts(warcs: Path) -> dict[str, int]:
     return counts
 
 
+def wait_for_open_file(warcs: Path, process: subprocess.Popen, stale: set[Path], timeout: float = 60) -> None:
+    """Until this run has opened a WARC file of its own."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if set(warcs.glob("*.open")) - stale:
+            return
+        time.sleep(0.02)
+
+
 def check_closed_files(warcs: Path) -> None:
     for path in sorted(warcs.rglob("*.warc.gz")):
         with pytest.raises(SystemExit) as exit_:
@@ -87,10 +96,15 @@ def test_sigkill_at_five_moments_then_a_clean_run_completes_the_set(site, tmp_pa
     config = write_config(site, tmp_path / "sources.yaml", 0.05)
     data = tmp_path / "data"
     rng = random.Random(20261126)
-    moments = [rng.uniform(1.5, 7.0) for _ in range(5)]
+    # three moments while a WARC file is being written, two anywhere (start-up, crawl, indexing)
+    moments = [("writing", rng.uniform(0.0, 1.0)) for _ in range(3)] + [("any", rng.uniform(1.0, 8.0)) for _ in range(2)]
+    rng.shuffle(moments)
     cut_mid_file = 0
-    for moment in moments:
+    for phase, moment in moments:
+        stale = set((data / "warcs").glob("*.open")) if (data / "warcs").is_dir() else set()
         process = subprocess.Popen(crawl_command(config, data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        if phase == "writing":
+            wait_for_open_file(data / "warcs", process, stale)
         time.sleep(moment)
         os.killpg(process.pid, signal.SIGKILL)  # the crawl and its extraction workers
         process.wait(timeout=30)

@@ -306,3 +306,28 @@ sources:
     assert lines["alive"].rstrip().endswith("ok")
     assert "Traceback" not in run.stderr + (tmp_path / "data" / "logs" / "mediarchive.log").read_text()
     assert not site.private_requested  # robots.txt obeyed for requests sent together
+
+
+def test_crawl_from_warc_finds_everything_without_the_network(site, crawled, tmp_path):
+    _, data, _, config = crawled
+    requests_before = len(site.requests)
+    files = sorted(str(p) for p in data.warcs.rglob("*.warc.gz"))
+    args = ["crawl", "--config", str(config), "--data", str(tmp_path / "data"), "--log-level", "INFO"]
+    for path in files:
+        args += ["--from-warc", path]
+    run = mediarchive(*args)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(site.requests) == requests_before  # nothing was asked of the site
+    line = next(l for l in run.stdout.splitlines() if l.startswith("local "))
+    served = int(re.search(r"(\d+) served", line).group(1))
+    assert served >= 181 + site.page_count and ", 0 missing" in line
+    db = sqlite3.connect(tmp_path / "data" / "index.sqlite")
+    try:
+        pages = db.execute("SELECT count(*) FROM pages WHERE url LIKE '%/articles/%'").fetchone()[0]
+        own_files = db.execute("SELECT count(*) FROM warc_files WHERE origin = 'crawl'").fetchone()[0]
+    finally:
+        db.close()
+    assert pages == 181 and own_files == 0  # indexed from the imported files; no WARC of its own
+    again = mediarchive(*args)  # the same files again: not imported twice
+    assert again.returncode == 0
+    assert len(list((tmp_path / "data" / "warcs").rglob("*.warc.gz"))) == len(files)
