@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from archive.errors import ConfigError
+from archive.overrides import ExtractionRules
 from archive.schedule import DEFAULT_RECHECK, parse_schedule
 
 DEFAULT_USER_AGENT = "mediarchive (+https://github.com/mediarchive/mediarchive)"
@@ -44,7 +45,26 @@ class Source:
     obey_robots: bool = True
     enabled: bool = True
     recheck: tuple[timedelta, ...] = field(default_factory=lambda: parse_schedule(DEFAULT_RECHECK))
+    timezone: str | None = None
+    extraction: ExtractionRules | None = None
+    comments: str | None = None
+    reprints: bool = False
+    closed: bool = False
     notes: str | None = None
+
+    def extraction_options(self) -> ExtractionOptions:
+        """What the indexer needs to extract this source's pages right."""
+        return ExtractionOptions(self.extraction, self.language, self.comments, self.reprints)
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """Per-source extraction knowledge, passed to the indexer's workers."""
+
+    rules: ExtractionRules | None = None
+    language: str | None = None
+    comments: str | None = None  # "typepad": comments inline after the post
+    reprints: bool = False  # fingerprint texts to find the same work on several sites
 
     @property
     def seeds(self) -> tuple[str, ...]:
@@ -72,6 +92,9 @@ class Config:
             return tuple(self.source(n) for n in names)
         return tuple(s for s in self.sources if s.enabled)
 
+    def extraction_options(self) -> dict[str, ExtractionOptions]:
+        return {source.name: source.extraction_options() for source in self.sources}
+
     def source_for_url(self, url: str) -> str | None:
         """The name of the first source whose allowed domains hold ``url``."""
         host = (urlsplit(url).hostname or "").lower()
@@ -93,7 +116,8 @@ def host_in_domain(host: str, domain: str) -> bool:
 _LIST_OF_URLS = ("start_urls", "feeds", "sitemaps")
 _LIST_OF_PATTERNS = ("article_pattern", "follow_pattern", "deny_pattern")
 _KNOWN_KEYS = {f.name for f in fields(Source)}
-_DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes"}
+_DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes", "extraction"}
+COMMENT_STYLES = ("typepad",)
 
 
 def load_config(path: str | Path) -> Config:
@@ -224,7 +248,26 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
         if not isinstance(agent, str) or not agent.strip():
             raise fail("user_agent", "must be a non-empty string naming the archive and a contact URL")
         values["user_agent"] = agent.strip()
-    for key in ("obey_robots", "enabled"):
+    if raw.get("timezone") is not None:
+        from archive.dates import zone
+
+        try:
+            zone(str(raw["timezone"]))
+        except (ValueError, KeyError) as exc:
+            raise fail("timezone", f"{raw['timezone']!r} is not an IANA time zone such as 'Europe/Moscow' ({exc})") from None
+        values["timezone"] = str(raw["timezone"])
+    if raw.get("extraction") is not None:
+        if not isinstance(raw["extraction"], dict):
+            raise fail("extraction", "must be a mapping of title/body/date/author selectors")
+        try:
+            values["extraction"] = ExtractionRules.from_mapping(raw["extraction"], default_timezone=values.get("timezone"))
+        except ValueError as exc:
+            raise ConfigError(f"{label}: {exc}") from None
+    if raw.get("comments") is not None:
+        if raw["comments"] not in COMMENT_STYLES:
+            raise fail("comments", f"{raw['comments']!r} is not one of {', '.join(COMMENT_STYLES)}")
+        values["comments"] = raw["comments"]
+    for key in ("obey_robots", "enabled", "reprints", "closed"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise fail(key, f"{raw[key]!r} must be true or false")

@@ -65,6 +65,11 @@ PAGE_COLUMNS = {
     "last_captured": str,
     "versions": int,
     "removed_at": str,
+    "extraction_path": str,
+    "comment_count": int,
+    "comments_text": str,
+    "fingerprint": bytes,
+    "work_id": int,
 }
 VERSION_COLUMNS = {
     "id": int,
@@ -255,6 +260,38 @@ class Index:
             if row:
                 return row[0]
         return None
+
+    def group_reprints(self, source: str) -> int:
+        """Group the pages of ``source`` that are copies of one work (the
+        same column on several sites): each gets the ``work_id`` of the
+        group's first-published page. Returns the number of groups."""
+        from archive.reprints import ReprintIndex
+
+        finder = ReprintIndex()
+        for page_id, print_ in self.db.execute(
+            "SELECT id, fingerprint FROM pages WHERE source = ? AND fingerprint IS NOT NULL", [source]
+        ):
+            finder.add(page_id, print_)
+        self.db.execute("UPDATE pages SET work_id = NULL WHERE source = ?", [source])
+        groups = [group for group in finder.groups() if len(group) > 1]
+        for group in groups:
+            first = self.db.execute(
+                f"SELECT id FROM pages WHERE id IN ({', '.join('?' for _ in group)})"
+                " ORDER BY COALESCE(published, first_captured), url LIMIT 1",
+                list(group),
+            ).fetchone()[0]
+            self.db.execute(
+                f"UPDATE pages SET work_id = ? WHERE id IN ({', '.join('?' for _ in group)})", [first, *group]
+            )
+        return len(groups)
+
+    def copies_of(self, url: str) -> list[dict[str, Any]]:
+        """The other pages that are copies of the same work as ``url``."""
+        return self.query(
+            "SELECT p.url, p.title, p.published, p.sitename FROM pages p JOIN pages me ON me.work_id = p.work_id"
+            " WHERE me.url = ? AND p.url != ? ORDER BY p.published, p.url",
+            [url, url],
+        )
 
     # -- reading ---------------------------------------------------------
 

@@ -14,7 +14,7 @@ import logging
 import multiprocessing
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +22,10 @@ from urllib.parse import urljoin
 
 from archive.errors import WarcReadError
 from archive import history
+from archive.comments import extract_comments, strip_comments
+from archive.config import ExtractionOptions
 from archive.extract import NotExtractable, extract, is_html
+from archive.overrides import refine
 from archive.index import Index
 from archive.textdiff import content_hash
 from archive.warcreader import CaptureRecord, iter_records
@@ -98,12 +101,50 @@ class _Pending:
     seen_at: int
 
 
-def _extract_job(body: bytes, url: str, content_type: str | None, content_language: str | None) -> dict | str:
-    """Worker side: the extraction as a dict, or the reason there is none."""
+def _extract_job(
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    content_language: str | None,
+    options: ExtractionOptions | None = None,
+    captured_at: str | None = None,
+) -> dict | str:
+    """Worker side: the extraction as a dict, or the reason there is none.
+
+    The source's knowledge applies here: inline comments taken out of the
+    page (kept apart), the extraction refined by the source's selectors when
+    trafilatura's result fails the source's check, and a fingerprint of the
+    text for sources whose works are reprinted on several sites."""
+    options = options or ExtractionOptions()
     try:
-        return extract(body, url, content_type=content_type, content_language=content_language).to_dict()
+        comments: list = []
+        if options.comments == "typepad":
+            comments = extract_comments(body, content_type)
+            if comments:
+                body = strip_comments(body, content_type)
+        extraction = extract(body, url, content_type=content_type, content_language=content_language)
+        path = "trafilatura"
+        if options.rules is not None or options.language:
+            reference = datetime.fromisoformat(captured_at.replace("Z", "+00:00")) if captured_at else None
+            extraction, path = refine(
+                extraction, body, url, options.rules, options.language, content_type,
+                content_language=content_language, reference=reference,
+            )
     except NotExtractable as exc:
         return str(exc) or "not extractable"
+    result = extraction.to_dict()
+    result["extraction_path"] = path
+    result["comment_count"] = len(comments) if options.comments else None
+    result["comments_text"] = "\n\n".join(f"{c.author} ({c.posted}): {c.text}" for c in comments) or None
+    result["fingerprint"] = None
+    if options.reprints and result.get("text"):
+        from archive.reprints import fingerprint
+
+        try:
+            result["fingerprint"] = fingerprint(result["text"])
+        except ValueError:
+            pass  # a text without words has no fingerprint
+    return result
 
 
 class Indexer:
@@ -120,9 +161,11 @@ class Indexer:
         *,
         workers: int | None = None,
         source_for_url: Callable[[str], str | None] | None = None,
+        source_options: Mapping[str, ExtractionOptions] | None = None,
         progress: Callable[[str], None] | None = None,
     ):
         self.index = index
+        self.source_options = dict(source_options or {})
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.source_for_url = source_for_url
         self.progress = progress or (lambda message: None)
@@ -160,6 +203,9 @@ class Indexer:
                     f"indexed {number}/{len(paths)} {path.name}: {result.captures} captures, {result.pages} pages"
                 )
         self.index.resolve_revisits()
+        for name, options in self.source_options.items():
+            if options.reprints:
+                self.index.group_reprints(name)
         return stats
 
     def index_file(
@@ -268,7 +314,10 @@ class Indexer:
             result.not_extracted[reason] = result.not_extracted.get(reason, 0) + 1
             item.record = None  # type: ignore[assignment]  # free the body
             return
-        args = (record.body, record.url, record.header("Content-Type"), record.header("Content-Language"))
+        args = (
+            record.body, record.url, record.header("Content-Type"), record.header("Content-Language"),
+            self.source_options.get(item.source or ""), record.captured_at,
+        )
         if self.workers == 0:
             future: cf.Future = cf.Future()
             future.set_result(_extract_job(*args))
@@ -299,8 +348,8 @@ class Indexer:
             logger.info("not extracted: %s: %s", record.url, outcome)
             return
         row = {k: outcome.get(k) for k in (
-            "title", "author", "published", "language", "text", "description",
-            "sitename", "canonical_url", "word_count", "encoding", "extractor",
+            "title", "author", "published", "language", "text", "description", "sitename", "canonical_url",
+            "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
         self.index.add_page(row, record_id=record.record_id)

@@ -7,8 +7,9 @@ an interrupted reindex leaves the previous index as it was.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from archive.config import ExtractionOptions
 from archive.datadir import DataDir
 from archive.index import Index
 from archive.indexer import Indexer, IndexStats
@@ -18,6 +19,7 @@ def reindex(
     data: DataDir,
     *,
     source_for_url: Callable[[str], str | None] | None = None,
+    source_options: Mapping[str, ExtractionOptions] | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int | None = None,
 ) -> IndexStats:
@@ -26,7 +28,9 @@ def reindex(
         leftover.unlink(missing_ok=True)
     index = Index(building)
     try:
-        with Indexer(index, workers=workers, source_for_url=source_for_url, progress=progress) as indexer:
+        with Indexer(
+            index, workers=workers, source_for_url=source_for_url, source_options=source_options, progress=progress
+        ) as indexer:
             stats = indexer.index_directory(data.warcs)
         index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         index.db.disable_wal()

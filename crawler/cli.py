@@ -234,6 +234,7 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
     with _open_index(data) as index:
         page = index.page(url)
         captures = index.captures_of(url)
+        copies = index.copies_of(url)
         if not page and not captures:
             raise NotInIndex(f"{url} is not in the index")
         if as_html:
@@ -242,11 +243,15 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
             sys.stdout.buffer.flush()
             return
     if as_json:
-        _print_json({**_page_fields(page, url), "captures": captures})
+        _print_json({**_page_fields(page, url), "captures": captures, "copies": copies})
         return
     fields = _page_fields(page, url)
     for key in ("url", "title", "author", "published", "language", "source"):
         click.echo(f"{key + ':':<11}{fields.get(key) or '-'}")
+    if fields.get("comment_count") is not None:
+        click.echo(f"comments:  {fields['comment_count']} (kept apart from the text)")
+    for copy in copies:
+        click.echo(f"copy:      {copy['url']}  {copy['published'] or ''}")
     click.echo(f"captures:  {len(captures)}")
     for capture in captures:
         target = f" -> {capture['redirect_to']}" if capture.get("redirect_to") else ""
@@ -261,7 +266,8 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
 
 def _page_fields(page: dict[str, Any] | None, url: str) -> dict[str, Any]:
     keys = ("url", "title", "author", "published", "language", "text", "source", "description",
-            "sitename", "canonical_url", "word_count", "first_captured", "last_captured")
+            "sitename", "canonical_url", "word_count", "first_captured", "last_captured", "versions",
+            "removed_at", "extraction_path", "comment_count", "comments_text")
     return {key: (page or {}).get(key) for key in keys} | {"url": url}
 
 
@@ -328,7 +334,13 @@ def reindex(data: str | None, config_path: str) -> None:
     datadir = DataDir.resolve(data)
     if not datadir.warcs.is_dir():
         raise UsageError(f"{datadir.warcs}: no WARC directory to reindex")
-    stats = run_reindex(datadir, source_for_url=_optional_source_lookup(config_path), progress=_progress)
+    config = _optional_config(config_path)
+    stats = run_reindex(
+        datadir,
+        source_for_url=config.source_for_url if config else None,
+        source_options=config.extraction_options() if config else None,
+        progress=_progress,
+    )
     click.echo(f"reindexed {stats.files} file(s): {stats.captures} captures, {stats.pages} pages")
     for failure in stats.failures:
         click.echo(f"error: {failure}", err=True)
@@ -363,7 +375,12 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
         raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
     datadir = DataDir.resolve(data)
     failed = 0
-    with Index(datadir.index_path) as index, Indexer(index, source_for_url=_optional_source_lookup(config_path)) as indexer:
+    config = _optional_config(config_path)
+    with Index(datadir.index_path) as index, Indexer(
+        index,
+        source_for_url=config.source_for_url if config else None,
+        source_options=config.extraction_options() if config else None,
+    ) as indexer:
         for path in warcs:
             outcome = import_file(datadir, indexer, path, source)
             if outcome.error:
@@ -543,12 +560,13 @@ def _open_index(data: str | None):
     return Index(datadir.index_path)
 
 
-def _optional_source_lookup(config_path: str):
+def _optional_config(config_path: str):
+    """The sources file, if the user named one or the default exists."""
     from archive.config import load_config
 
     if config_path == DEFAULT_CONFIG and not Path(config_path).exists():
         return None
-    return load_config(config_path).source_for_url
+    return load_config(config_path)
 
 
 def _print_json(value: Any) -> None:

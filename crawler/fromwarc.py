@@ -67,6 +67,8 @@ class WarcReplayDownloadHandler(BaseDownloadHandler):
         archived = self.responses.get(request.url)
         if archived is None:
             self.stats.inc_value("archive/from_warc/missing")
+            missing = self.stats.get_value("archive/from_warc/missing_urls") or []
+            self.stats.set_value("archive/from_warc/missing_urls", [*missing, request.url])
             logger.info("not in the archive: %s (answered 404)", request.url)
             return Response(request.url, status=404, body=b"", request=request, flags=["from_warc", "missing"])
         record = read_record(archived.path, archived.offset, archived.length)

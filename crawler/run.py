@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class SourceReport:
     finish_reason: str | None = None
     served_from_warc: int = 0
     missing_from_warc: int = 0
+    missing_urls: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -116,7 +117,9 @@ def routine_run(
             kept = recover_open_file(leftover)
             report.recovered_files.append(kept.name if kept else f"{leftover.name} (empty, removed)")
             progress(f"recovered {leftover.name} from an interrupted run")
-        with Indexer(index, source_for_url=config.source_for_url, progress=progress) as indexer:
+        with Indexer(
+            index, source_for_url=config.source_for_url, source_options=config.extraction_options(), progress=progress
+        ) as indexer:
             before = indexer.index_directory(datadir.warcs)
             report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
             report.failures += before.failures
@@ -130,6 +133,8 @@ def routine_run(
                     ARCHIVE_FROM_WARC=[str(Path(p).resolve()) for p in from_warc],
                     ARCHIVE_WARC_ENABLED=False,
                     DOWNLOAD_HANDLERS={"http": HANDLER, "https": HANDLER},
+                    # no server to be polite to
+                    DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=16,
                 )
                 states = {}  # discover everything the files hold
             else:
@@ -170,5 +175,6 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         warc_bytes=get("warc_bytes"),
         served_from_warc=get("from_warc/served"),
         missing_from_warc=get("from_warc/missing"),
+        missing_urls=list(stats.get("archive/from_warc/missing_urls", [])),
         finish_reason=stats.get("finish_reason"),
     )
