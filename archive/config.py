@@ -50,6 +50,9 @@ class Source:
     comments: str | None = None
     reprints: bool = False
     closed: bool = False
+    routine_pages: int = 5
+    backfill_urls: tuple[str, ...] = ()
+    backfill_since: str | None = None
     notes: str | None = None
 
     def extraction_options(self) -> ExtractionOptions:
@@ -90,7 +93,7 @@ class Config:
         """The sources to crawl: those named, else every enabled one."""
         if names:
             return tuple(self.source(n) for n in names)
-        return tuple(s for s in self.sources if s.enabled)
+        return tuple(s for s in self.sources if s.enabled and not s.closed)
 
     def extraction_options(self) -> dict[str, ExtractionOptions]:
         return {source.name: source.extraction_options() for source in self.sources}
@@ -115,8 +118,8 @@ def host_in_domain(host: str, domain: str) -> bool:
 
 _LIST_OF_URLS = ("start_urls", "feeds", "sitemaps")
 _LIST_OF_PATTERNS = ("article_pattern", "follow_pattern", "deny_pattern")
-_KNOWN_KEYS = {f.name for f in fields(Source)}
-_DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes", "extraction"}
+_KNOWN_KEYS = {f.name for f in fields(Source)} - {"backfill_urls", "backfill_since"} | {"backfill"}
+_DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes", "extraction", "backfill"}
 COMMENT_STYLES = ("typepad",)
 
 
@@ -274,6 +277,30 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             values[key] = raw[key]
     if "recheck" in raw:
         values["recheck"] = parse_schedule(_string_list(raw["recheck"], "recheck", fail), f"{label}: recheck")
+    if "routine_pages" in raw:
+        depth = raw["routine_pages"]
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+            raise fail("routine_pages", f"{depth!r} must be a whole number, 0 or more")
+        values["routine_pages"] = depth
+    if raw.get("backfill") is not None:
+        backfill = raw["backfill"]
+        if not isinstance(backfill, dict) or set(backfill) - {"urls", "since"}:
+            raise fail("backfill", "must be a mapping with 'urls' (templates) and optionally 'since' (YYYY-MM-DD)")
+        urls = _string_list(backfill.get("urls"), "backfill.urls", fail)
+        for url in urls:
+            try:
+                example = url.format(year=2024, month=1, page=2)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise fail("backfill.urls", f"{url!r}: use only {{year}}, {{month:02d}} and {{page}} ({exc})") from None
+            if urlsplit(example).scheme not in ("http", "https"):
+                raise fail("backfill.urls", f"{url!r} is not an absolute http(s) URL template")
+        values["backfill_urls"] = urls
+        since = backfill.get("since")
+        if since is not None:
+            since = str(since)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+                raise fail("backfill.since", f"{since!r} is not a date YYYY-MM-DD")
+            values["backfill_since"] = since
     if raw.get("notes") is not None:
         values["notes"] = str(raw["notes"])
     return Source(**values)

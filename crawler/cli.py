@@ -87,6 +87,8 @@ def main() -> None:
     show_default=True,
     help="Which known articles to fetch again: those due by their schedule, all, or none.",
 )
+@click.option("--backfill", is_flag=True, help="Walk archives and pagination back to --since (or the source's backfill.since).")
+@click.option("--since", metavar="DATE", help="With --backfill: how far back (YYYY-MM-DD).")
 @click.option(
     "--from-warc", "from_warc", multiple=True, metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Answer the spiders from these WARC files instead of the network (repeatable); they are imported.",
@@ -100,7 +102,14 @@ def main() -> None:
 )
 @fails_cleanly
 def crawl(
-    config_path: str, sources: tuple[str, ...], data: str | None, recheck: str, from_warc: tuple[Path, ...], log_level: str
+    config_path: str,
+    sources: tuple[str, ...],
+    data: str | None,
+    recheck: str,
+    backfill: bool,
+    since: str | None,
+    from_warc: tuple[Path, ...],
+    log_level: str,
 ) -> None:
     """Crawl sources into WARC files, then index what was captured.
 
@@ -112,6 +121,11 @@ def crawl(
     is mended and resumed by the next. Prints a summary per source and one
     line for the run; the full report is in DATA/runs/. Exits 0 only when
     every source succeeded, 3 when another run holds the data directory.
+
+    A routine run follows a source's listing pages to `routine_pages` (5)
+    from its start pages; --backfill walks its archives (`backfill.urls`:
+    monthly archives back to --since, numbered pages until one holds
+    nothing new). A closed source (The Saker) is crawled only when named.
 
     With --from-warc, no request leaves the machine: the spiders run against
     the given WARC files (URLs they do not hold answer 404) and the summary
@@ -129,6 +143,13 @@ def crawl(
     selected = config.select(list(sources))
     if not selected:
         raise UsageError(f"{config_path}: no enabled source to crawl")
+    if since is not None:
+        if not backfill:
+            raise UsageError("--since goes with --backfill")
+        from archive.search import check_date
+
+        if len(check_date(since, "--since")) != 10:
+            raise UsageError("--since: give a whole date, YYYY-MM-DD")
     datadir = DataDir.resolve(data)
     interactive = sys.stderr.isatty()
     log_file = logsetup.configure(datadir.root / "logs", log_level.upper(), interactive)
@@ -138,6 +159,7 @@ def crawl(
         click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
     report = routine_run(
         config, selected, datadir, settings_overrides=overrides, recheck=recheck, from_warc=from_warc,
+        backfill=backfill, since=since,
         progress=_progress if interactive else logging.getLogger("mediarchive").info,
     )
     click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")

@@ -74,7 +74,10 @@ def crawler_settings(warc_dir: Path, overrides: Mapping[str, Any] | None = None)
 
 
 def run_crawl(
-    sources: Sequence[Source], settings: Settings, states: Mapping[str, Mapping[str, Known]] | None = None
+    sources: Sequence[Source],
+    settings: Settings,
+    states: Mapping[str, Mapping[str, Known]] | None = None,
+    **spider_arguments: Any,
 ) -> list[SourceReport]:
     """Crawl every source to its end (blocks); one report per source.
     ``states`` gives, per source, what the archive already holds."""
@@ -85,7 +88,7 @@ def run_crawl(
     for source in sources:
         crawler = process.create_crawler(spider_class_for(source))
         crawlers.append((source, crawler))
-        process.crawl(crawler, state=(states or {}).get(source.name))
+        process.crawl(crawler, state=(states or {}).get(source.name), **spider_arguments)
     process.start()
     return [_report(source.name, crawler.stats.get_stats()) for source, crawler in crawlers]
 
@@ -98,6 +101,8 @@ def routine_run(
     settings_overrides: Mapping[str, Any] | None = None,
     recheck: str = "due",
     from_warc: Sequence[Path] = (),
+    backfill: bool = False,
+    since: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunReport:
     """One run, as cron starts it: lock the data directory, mend what a
@@ -143,7 +148,7 @@ def routine_run(
                     for source in sources
                 }
             settings = crawler_settings(datadir.warcs, overrides)
-            reports = run_crawl(sources, settings, states)
+            reports = run_crawl(sources, settings, states, backfill=backfill, since=since)
             after = indexer.index_directory(datadir.warcs)
         report.indexed = {"files": after.files, "captures": after.captures, "pages": after.pages}
         report.failures += after.failures

@@ -9,7 +9,9 @@ index is built from the WARC files afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from scrapy import Request, Spider
@@ -23,9 +25,30 @@ from archive.schedule import Known
 from crawler.discovery import Role, classify, classify_entry, feed_entries, links_from_html, sitemap_entries
 
 ROLE_META = "archive_role"
+#: How many listing pages away from a seed a page is.
+DEPTH_META = "archive_listing_depth"
+#: (template, number, pages in a row with nothing new) of a numbered archive page.
+PAGE_META = "archive_page"
+#: A backfill stops after this many numbered pages in a row held nothing new.
+BACKFILL_PATIENCE = 10
 #: The archive's newest full capture of a URL fetched again (an archive.schedule.Known).
 PREVIOUS_META = "archive_previous"
 STAT = "archive/{}"
+
+
+def backfill_seeds(templates: tuple[str, ...], since: str | None, today: date) -> Iterator[tuple[str, tuple | None]]:
+    """The first pages of a backfill: every month back to ``since`` for
+    templates with {year}/{month}; page 1 for templates with {page} (the
+    next page is asked for while a page holds something new)."""
+    first = date.fromisoformat(since) if since else date(today.year - 1, today.month, 1)
+    for template in templates:
+        if "{page" in template:
+            yield template.format(page=1), (template, 1, 0)
+            continue
+        year, month = today.year, today.month
+        while (year, month) >= (first.year, first.month):
+            yield template.format(year=year, month=month), None
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
 
 
 def spider_class_for(source: Source) -> type[SourceSpider]:
@@ -60,11 +83,22 @@ class SourceSpider(Spider):
             per_source["CLOSESPIDER_PAGECOUNT"] = source.max_pages
         settings.setdict(per_source, priority="spider")
 
-    def __init__(self, *args: Any, state: Mapping[str, Known] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        state: Mapping[str, Known] | None = None,
+        backfill: bool = False,
+        since: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self._seen: set[str] = set()
         #: What the archive already holds of this source (from the index).
         self.state: Mapping[str, Known] = state or {}
+        #: A backfill walks archives and pagination back to ``since``;
+        #: a routine run reads only the first ``routine_pages`` listing pages.
+        self.backfill = backfill
+        self.since = since or self.source.backfill_since
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -73,6 +107,12 @@ class SourceSpider(Spider):
             yield self._request(url, Role.FEED, hops=0)
         for url in self.source.sitemaps:
             yield self._request(url, Role.SITEMAP, hops=0)
+        if self.backfill:
+            for url, page in backfill_seeds(self.source.backfill_urls, self.since, date.today()):
+                request = self._request(url, Role.LISTING, hops=0)
+                if page is not None:
+                    request.meta[PAGE_META] = page
+                yield request
         # known articles due for a re-check, found on a listing page or not
         for known in self.state.values():
             if known.is_article and known.due and known.url not in self._seen:
@@ -81,14 +121,41 @@ class SourceSpider(Spider):
     # -- callbacks -------------------------------------------------------
 
     def parse_page(self, response: Response) -> Iterator[Request]:
-        """A listing or an article: follow the links the patterns allow."""
+        """A listing or an article: follow the links the patterns allow.
+
+        Article links are always followed. Listing links (pagination,
+        archives) are followed while the listing holds something new, and in
+        a routine run only to ``routine_pages`` listings from a seed."""
         if not isinstance(response, TextResponse):
             return
         hops = response.meta.get("archive_hops", 0) + 1
-        for url in links_from_html(response.body, response.url):
-            role = classify(url, self.source)
-            if role is not None:
-                yield from self._new(url, role, hops)
+        depth = response.meta.get(DEPTH_META, 0)
+        links = [(url, role) for url in links_from_html(response.body, response.url)
+                 if (role := classify(url, self.source)) is not None]
+        fresh = any(role is Role.ARTICLE and url not in self.state for url, role in links)
+        is_listing = response.meta.get(ROLE_META) == Role.LISTING.value
+        follow_listings = (fresh or depth == 0) and (self.backfill or depth < self.source.routine_pages)
+        if is_listing and not fresh and depth > 0:
+            self._count("listing_nothing_new")
+        page = response.meta.get(PAGE_META) or self._numbered_page(response.url)
+        if page is not None:
+            # numbered archive pages: go on while they list articles, until
+            # BACKFILL_PATIENCE pages in a row held nothing new
+            template, number, stale = page
+            stale = 0 if fresh else stale + 1
+            if stale < BACKFILL_PATIENCE and any(role is Role.ARTICLE for _, role in links):
+                for request in self._new(template.format(page=number + 1), Role.LISTING, hops):
+                    request.meta[PAGE_META] = (template, number + 1, stale)
+                    yield request
+            else:
+                self.logger.info("%s: backfill of %s stops at page %d", self.name, template, number)
+        for url, role in links:
+            if role is Role.LISTING and (not follow_listings or page is not None):
+                continue  # a numbered page's own pagination is driven by its template
+            for request in self._new(url, role, hops):
+                request.meta[DEPTH_META] = depth + 1
+                yield request
+
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         if response.status == 304:
@@ -136,6 +203,19 @@ class SourceSpider(Spider):
             self._count("failed")
             self._count(f"failed/{failure.type.__name__}")
             self.logger.error("%s: cannot fetch %s: %s", self.name, request.url, failure.getErrorMessage() or failure.type.__name__)
+
+    def _numbered_page(self, url: str) -> tuple[str, int, int] | None:
+        """(template, number, 0) when a backfill is on and ``url`` is one of
+        the source's numbered archive pages, however it was reached."""
+        if not self.backfill:
+            return None
+        for template in self.source.backfill_urls:
+            if "{page}" in template:
+                pattern = re.escape(template).replace(re.escape("{page}"), r"(\d+)")
+                match = re.fullmatch(pattern, url)
+                if match:
+                    return template, int(match.group(1)), 0
+        return None
 
     def role_of_redirect_target(self, url: str) -> str:
         """The role of a page a redirect led to, by the source's rules."""
