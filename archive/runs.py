@@ -52,3 +52,42 @@ def write_report(runs_dir: Path, report: RunReport) -> Path:
     partial.write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)
     return path
+
+
+def latest_reports(runs_dir: Path) -> list[dict[str, Any]]:
+    """Every run report, newest first (unreadable ones skipped)."""
+    reports = []
+    for path in sorted(runs_dir.glob("*.json"), reverse=True) if runs_dir.is_dir() else []:
+        try:
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return reports
+
+
+def source_status(index: Index | None, runs_dir: Path, sources: list[Any]) -> list[dict[str, Any]]:
+    """Per source: its last run, pages archived, newest article date, failures."""
+    reports = latest_reports(runs_dir)
+    rows = []
+    for source in sources:
+        last = next(
+            ((report, entry) for report in reports for entry in report.get("sources", []) if entry.get("name") == source.name),
+            None,
+        )
+        pages = newest = removed = None
+        if index is not None:
+            pages, newest, removed = index.db.execute(
+                "SELECT count(*), max(published), sum(removed_at IS NOT NULL) FROM pages WHERE source = ?", [source.name]
+            ).fetchone()
+        rows.append({
+            "name": source.name,
+            "status": "closed" if source.closed else ("enabled" if source.enabled else "disabled"),
+            "last_run": last[0]["started"] if last else None,
+            "last_run_ok": last[1].get("succeeded") if last else None,
+            "last_run_problem": last[1].get("problem") if last else None,
+            "last_run_failed_pages": last[1].get("failed") if last else None,
+            "pages_archived": pages or 0,
+            "pages_removed": removed or 0,
+            "newest_article": newest,
+        })
+    return rows

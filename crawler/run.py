@@ -129,6 +129,8 @@ def routine_run(
             report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
             report.failures += before.failures
             overrides = dict(settings_overrides or {})
+            if config.path is not None:  # Scrapy's spider loader reads it too
+                overrides.setdefault("ARCHIVE_SOURCES_FILE", str(Path(config.path).resolve()))
             if from_warc:
                 for path in from_warc:
                     outcome = import_file(datadir, indexer, Path(path), source=None)
