@@ -28,7 +28,7 @@ def runs(tmp_path_factory):
         )
         data = root / "data"
         outcomes = []
-        for extra in ([], ["--backfill"], ["--backfill"]):
+        for extra in ([], ["--backfill"], ["--backfill"], []):
             site.clear_requests()
             run = subprocess.run(
                 [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config), "--data", str(data), *extra],
@@ -71,4 +71,13 @@ def test_a_second_backfill_stops_when_pages_hold_nothing_new(runs):
     numbered = [p for p in paths if p.startswith("/news/?page=")]
     assert len(numbered) <= BACKFILL_PATIENCE + 2 < site.page_count
     assert not [p for p in paths if p.startswith("/articles/")]  # nothing fetched twice
+    assert article_responses(data) == len(site.article_ids)
+
+
+def test_a_routine_run_over_nothing_new_fetches_no_article_twice(runs):
+    site, data, outcomes = runs
+    run, paths = outcomes[3]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "/news/" in paths  # the first listing page was read
+    assert not [p for p in paths if p.startswith("/articles/")]
     assert article_responses(data) == len(site.article_ids)
