@@ -4,7 +4,6 @@ what did not change, versions for edits, events for takedowns."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
 from archive.warcwriter import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
+from tests.indexdb import query
 
 PARAGRAPH = (
     "The regional council met on {day} to discuss the harbour renovation plan, which has been delayed "
@@ -122,15 +122,6 @@ def runs(tmp_path_factory):
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=300, check=False)
-
-
-def query(data, sql, params=()):
-    db = sqlite3.connect(data / "index.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute(sql, params)]
-    finally:
-        db.close()
 
 
 def test_all_three_runs_succeed(runs):

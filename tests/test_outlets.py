@@ -6,13 +6,13 @@ pagination, and indexes each article as its expected JSON says."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.indexdb import query as rows
 from tests.make_sample_warcs import build_sample_warcs, load_registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,15 +39,6 @@ def crawls(sample_warcs, tmp_path_factory):
         report = json.loads(next((data / "runs").glob("*.json")).read_text()) if (data / "runs").is_dir() else None
         results[outlet] = (run, data, report)
     return results
-
-
-def rows(data: Path, sql: str, params=()) -> list[dict]:
-    db = sqlite3.connect(data / "index.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute(sql, params)]
-    finally:
-        db.close()
 
 
 @pytest.mark.parametrize("outlet", sorted(REGISTRY))
