@@ -49,6 +49,7 @@ class Source:
     extraction: ExtractionRules | None = None
     comments: str | None = None
     reprints: bool = False
+    byline: str | None = None
     closed: bool = False
     routine_pages: int = 5
     backfill_urls: tuple[str, ...] = ()
@@ -57,7 +58,7 @@ class Source:
 
     def extraction_options(self) -> ExtractionOptions:
         """What the indexer needs to extract this source's pages right."""
-        return ExtractionOptions(self.extraction, self.language, self.comments, self.reprints)
+        return ExtractionOptions(self.extraction, self.language, self.comments, self.reprints, self.byline)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ExtractionOptions:
     language: str | None = None
     comments: str | None = None  # "typepad": comments inline after the post
     reprints: bool = False  # fingerprint texts to find the same work on several sites
+    byline: str | None = None  # regex: only pages whose author matches are indexed as articles
 
     @property
     def seeds(self) -> tuple[str, ...]:
@@ -266,6 +268,12 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             values["extraction"] = ExtractionRules.from_mapping(raw["extraction"], default_timezone=values.get("timezone"))
         except ValueError as exc:
             raise ConfigError(f"{label}: {exc}") from None
+    if raw.get("byline") is not None:
+        try:
+            re.compile(str(raw["byline"]))
+        except re.error as exc:
+            raise fail("byline", f"bad regular expression {raw['byline']!r}: {exc}") from None
+        values["byline"] = str(raw["byline"])
     if raw.get("comments") is not None:
         if raw["comments"] not in COMMENT_STYLES:
             raise fail("comments", f"{raw['comments']!r} is not one of {', '.join(COMMENT_STYLES)}")

@@ -157,6 +157,24 @@ class Index:
             db["pages"].create_index(["source", "published"])
             db["pages"].create_index(["language"])
             db["pages"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+        if "comments_fts" not in db.table_names():
+            # inline comments (sources with `comments:`), searched only on request
+            db.executescript(
+                """
+                CREATE VIRTUAL TABLE comments_fts USING fts5(
+                    comments_text, content='pages', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+                CREATE TRIGGER pages_comments_ai AFTER INSERT ON pages BEGIN
+                    INSERT INTO comments_fts(rowid, comments_text) VALUES (new.id, new.comments_text);
+                END;
+                CREATE TRIGGER pages_comments_ad AFTER DELETE ON pages BEGIN
+                    INSERT INTO comments_fts(comments_fts, rowid, comments_text) VALUES ('delete', old.id, old.comments_text);
+                END;
+                CREATE TRIGGER pages_comments_au AFTER UPDATE ON pages BEGIN
+                    INSERT INTO comments_fts(comments_fts, rowid, comments_text) VALUES ('delete', old.id, old.comments_text);
+                    INSERT INTO comments_fts(rowid, comments_text) VALUES (new.id, new.comments_text);
+                END;
+                """
+            )
         if "page_versions" not in db.table_names():
             db["page_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url", "version", "record_id"})
             db["page_versions"].create_index(["url", "version"], unique=True)

@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -343,8 +344,13 @@ class Indexer:
 
     def _store_page(self, item: _Pending, outcome: dict | str, result: FileResult) -> None:
         record = item.record
+        options = self.source_options.get(item.source or "")
+        if not isinstance(outcome, str) and options and options.byline:
+            if not re.search(options.byline, outcome.get("author") or "", re.IGNORECASE):
+                outcome = f"not by {options.byline} (author: {outcome.get('author') or 'none found'})"
         if isinstance(outcome, str):
-            result.not_extracted[outcome] = result.not_extracted.get(outcome, 0) + 1
+            key = outcome.split(" (", 1)[0]
+            result.not_extracted[key] = result.not_extracted.get(key, 0) + 1
             logger.info("not extracted: %s: %s", record.url, outcome)
             return
         row = {k: outcome.get(k) for k in (

@@ -30,6 +30,7 @@ class SearchQuery:
     since: str | None = None
     until: str | None = None
     url_prefix: str | None = None
+    comments: bool = False  # also search inline comments (sources with `comments:`)
     limit: int = 20
     offset: int = 0
 
@@ -59,6 +60,8 @@ def search(index: Index, query: SearchQuery) -> list[dict[str, Any]]:
             " ORDER BY COALESCE(p.published, p.first_captured) DESC, p.url LIMIT ? OFFSET ?"
         )
         return index.query(sql, [*params, query.limit, query.offset])
+    if query.comments:
+        return _search_with_comments(index, query, text, columns, where, params)
     sql = (
         f"SELECT {columns}, snippet(pages_fts, 1, '[', ']', '…', 16) AS snippet"
         " FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid"
@@ -71,6 +74,21 @@ def search(index: Index, query: SearchQuery) -> list[dict[str, Any]]:
         if "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower() and "no such column" not in str(exc).lower():
             raise
     return index.query(sql, [as_plain_words(text), *params, query.limit, query.offset])
+
+
+def _search_with_comments(index, query, text, columns, where, params) -> list[dict[str, Any]]:
+    """Pages whose title and text, or whose comments, match; newest first."""
+    sql = (
+        f"SELECT {columns}, NULL AS snippet FROM pages p WHERE p.id IN ("
+        " SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? UNION SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?)"
+        f"{''.join(' AND ' + w for w in where)}"
+        " ORDER BY COALESCE(p.published, p.first_captured) DESC, p.url LIMIT ? OFFSET ?"
+    )
+    try:
+        return index.query(sql, [text, text, *params, query.limit, query.offset])
+    except sqlite3.OperationalError:
+        plain = as_plain_words(text)
+        return index.query(sql, [plain, plain, *params, query.limit, query.offset])
 
 
 def as_plain_words(text: str) -> str:

@@ -191,11 +191,12 @@ def _progress(message: str) -> None:
 @click.option("--since", metavar="DATE", help="Published (else captured) on or after DATE (YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Published (else captured) on or before DATE.")
 @click.option("--url", "url_prefix", metavar="PREFIX", help="Only pages whose URL starts with PREFIX.")
+@click.option("--comments", is_flag=True, help="Also search readers' comments kept apart from articles (e.g. Moon of Alabama).")
 @click.option("--limit", default=20, show_default=True, metavar="N", type=int, help="At most N results.")
 @data_option
 @json_option
 @fails_cleanly
-def search(query: str, sources, language, since, until, url_prefix, limit, data, as_json) -> None:
+def search(query: str, sources, language, since, until, url_prefix, comments, limit, data, as_json) -> None:
     """Full-text search of the captured pages' titles and text.
 
     QUERY is words (all must match), "an exact phrase", prefix* or
@@ -210,7 +211,8 @@ def search(query: str, sources, language, since, until, url_prefix, limit, data,
     from archive.search import search as run_search
 
     query_obj = SearchQuery(
-        text=query, sources=sources, language=language, since=since, until=until, url_prefix=url_prefix, limit=limit
+        text=query, sources=sources, language=language, since=since, until=until, url_prefix=url_prefix,
+        comments=comments, limit=limit,
     )
     with _open_index(data) as index:
         results = run_search(index, query_obj)

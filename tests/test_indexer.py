@@ -147,3 +147,21 @@ def test_search_filters(tmp_path, index):
     assert urls(text="", until="2024-02") == []
     assert urls(text="", sources=("nope",)) == []
     assert urls(text="", url_prefix="https://a.example/news/3") == ["https://a.example/news/3.html"]
+
+
+def test_a_byline_source_keeps_only_its_authors_pieces(tmp_path, index):
+    from archive.config import ExtractionOptions
+
+    def by(author, title):
+        page = article(title, "A long column about the multipolar world and the future of trade corridors across Eurasia.")
+        return page.replace(b"<article>", f"<article><p class='byline'>By {author}</p>".encode()).replace(
+            b"<head>", f"<head><meta name='author' content='{author}'>".encode())
+
+    write(tmp_path, "col", [
+        ("https://a.example/c/1", 200, HTML, by("Pepe Escobar", "The long game"), "article"),
+        ("https://a.example/c/2", 200, HTML, by("Someone Else", "Another view"), "article"),
+    ])
+    with Indexer(index, workers=0, source_options={"col": ExtractionOptions(byline="Pepe Escobar")}) as indexer:
+        stats = indexer.index_directory(tmp_path)
+    assert [p["url"] for p in index.query("SELECT url FROM pages")] == ["https://a.example/c/1"]
+    assert stats.captures == 2  # both archived; only his is an article of the source

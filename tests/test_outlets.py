@@ -84,6 +84,11 @@ def test_moon_of_alabama_text_holds_the_post_only(crawls):
     assert len(page["comments_text"]) > 5 * len(page["text"])
     first_comment = page["comments_text"].split("\n\n")[0].split("): ", 1)[1][:60]
     assert first_comment not in page["text"]
+    words = " ".join(first_comment.split()[:4])
+    search = [sys.executable, "-m", "crawler.cli", "search", f'"{words}"', "--json", "--data", str(data)]
+    without = json.loads(subprocess.run(search, capture_output=True, text=True, timeout=60, check=True).stdout)
+    with_comments = json.loads(subprocess.run(search + ["--comments"], capture_output=True, text=True, timeout=60, check=True).stdout)
+    assert without == [] and [r["url"] for r in with_comments] == [page["url"]]
 
 
 def test_escobar_column_on_several_sites_is_one_work(crawls):

@@ -149,9 +149,12 @@ class SourceSpider(Spider):
                     yield request
             else:
                 self.logger.info("%s: backfill of %s stops at page %d", self.name, template, number)
+        from_article = response.meta.get(ROLE_META) == Role.ARTICLE.value
         for url, role in links:
             if role is Role.LISTING and (not follow_listings or page is not None):
                 continue  # a numbered page's own pagination is driven by its template
+            if role is Role.ARTICLE and from_article and self.source.byline:
+                continue  # an author's source finds its articles on the author's pages, not in "related" links
             for request in self._new(url, role, hops):
                 request.meta[DEPTH_META] = depth + 1
                 yield request
