@@ -42,6 +42,9 @@ def fails_cleanly(command):
         except MediarchiveError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: what was stored is kept; the next run resumes", err=True)
+            sys.exit(130)
 
     return wrapper
 
