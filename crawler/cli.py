@@ -634,44 +634,10 @@ def demo(keep: Path | None) -> None:
     """
     import tempfile
 
-    from archive.config import load_config
-    from archive.index import Index
-    from archive.search import SearchQuery
-    from archive.search import search as run_search
-    from crawler import logsetup
-    from crawler.demo import demo_site, demo_sources_yaml
-    from crawler.run import routine_run
+    from crawler.demo import run_demo
 
     workdir = keep or Path(tempfile.mkdtemp(prefix="mediarchive-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    datadir = DataDir(workdir.resolve() / "data")
-    logsetup.configure(datadir.root / "logs", "INFO", interactive=False)
-    with demo_site() as base:
-        config_path = workdir / "sources.yaml"
-        config_path.write_text(demo_sources_yaml(base), encoding="utf-8")
-        config = load_config(config_path)
-        click.echo(f"1. serving a sample site at {base} (4 articles, English and Russian)")
-        click.echo(f"2. crawling it into {datadir.root} ...")
-        report = routine_run(config, config.sources, datadir, settings_overrides={"LOG_LEVEL": "INFO"})
-    for source in report.sources:
-        click.echo(f"   {source['name']}: {source['found']} found, {source['captured']} captured, {source['failed']} failed")
-    click.echo(f"   {report.summary_line()}")
-    with Index(datadir.index_path) as index:
-        for label, query in (("English", "harbour renovation"), ("Russian", "урожай гречихи")):
-            results = run_search(index, SearchQuery(text=query, limit=3))
-            click.echo(f"3. {label} search: mediarchive search '{query}'")
-            for row in results:
-                click.echo(f"   - [{row['language']}] {row['title']} ({(row['published'] or '')[:10]}, {row['author'] or '-'})")
-                click.echo(f"     {row['url']}")
-            if not results:
-                click.echo("   (no results)")
-    data_option_text = f"--data {datadir.root}"
-    click.echo("4. go further:")
-    click.echo(f"   mediarchive show {base}/articles/grechikha.html {data_option_text}")
-    click.echo(f"   mediarchive search 'Black Sea' --lang en --json {data_option_text}")
-    click.echo(f"   ls {datadir.warcs}    # the WARC files, readable by any WARC tool")
-    click.echo(f"   sqlite3 {datadir.index_path} 'SELECT url, title, language FROM pages'")
-    click.echo("   mediarchive crawl --source moonofalabama    # a real outlet (needs the internet)")
+    report = run_demo(workdir, click.echo)
     sys.exit(report.exit_code)
 
 

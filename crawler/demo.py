@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.runs import RunReport
 
 ARTICLES = {
     "harbour-plan": (
@@ -127,3 +132,45 @@ def demo_sources_yaml(base: str) -> str:
         f"    start_urls: ['{base}/news/']\n    feeds: ['{base}/feed.xml']\n"
         "    article_pattern: ['/articles/[a-z-]+\\.html$']\n    follow_pattern: ['/news/$']\n"
     )
+
+
+def run_demo(workdir: Path, echo: Callable[[str], None]) -> RunReport:
+    """Serve the demo site, crawl it into ``workdir/data``, search it, and
+    tell the user (through ``echo``) what happened and what to try next."""
+    from archive.config import load_config
+    from archive.datadir import DataDir
+    from archive.index import Index
+    from archive.search import SearchQuery, search
+    from crawler import logsetup
+    from crawler.run import routine_run
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    datadir = DataDir(workdir.resolve() / "data")
+    logsetup.configure(datadir.root / "logs", "INFO", interactive=False)
+    with demo_site() as base:
+        config_path = workdir / "sources.yaml"
+        config_path.write_text(demo_sources_yaml(base), encoding="utf-8")
+        config = load_config(config_path)
+        echo(f"1. serving a sample site at {base} ({len(ARTICLES)} articles, English and Russian)")
+        echo(f"2. crawling it into {datadir.root} ...")
+        report = routine_run(config, config.sources, datadir, settings_overrides={"LOG_LEVEL": "INFO"})
+    for source in report.sources:
+        echo(f"   {source['name']}: {source['found']} found, {source['captured']} captured, {source['failed']} failed")
+    echo(f"   {report.summary_line()}")
+    with Index(datadir.index_path) as index:
+        for label, query in (("English", "harbour renovation"), ("Russian", "урожай гречихи")):
+            echo(f"3. {label} search: mediarchive search '{query}'")
+            results = search(index, SearchQuery(text=query, limit=3))
+            for row in results:
+                echo(f"   - [{row['language']}] {row['title']} ({(row['published'] or '')[:10]}, {row['author'] or '-'})")
+                echo(f"     {row['url']}")
+            if not results:
+                echo("   (no results)")
+    data = f"--data {datadir.root}"
+    echo("4. go further:")
+    echo(f"   mediarchive show {base}/articles/grechikha.html {data}")
+    echo(f"   mediarchive search 'Black Sea' --lang en --json {data}")
+    echo(f"   ls {datadir.warcs}    # the WARC files, readable by any WARC tool")
+    echo(f"   sqlite3 {datadir.index_path} 'SELECT url, title, language FROM pages'")
+    echo("   mediarchive crawl --source moonofalabama    # a real outlet (needs the internet)")
+    return report
