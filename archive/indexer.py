@@ -82,11 +82,13 @@ class IndexStats:
     revisits: int = 0
     pages: int = 0
     failures: list[str] = field(default_factory=list)
+    indexed_files: list[str] = field(default_factory=list)
 
     def add(self, result: FileResult) -> None:
         if result.skipped:
             self.skipped += 1
             return
+        self.indexed_files.append(result.name)
         self.files += 1
         self.records += result.records
         self.captures += result.captures

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
+from archive.cdxj import update_replay_index
 from archive.config import ExtractionOptions
 from archive.datadir import DataDir
 from archive.index import Index
@@ -32,6 +33,7 @@ def reindex(
             index, workers=workers, source_for_url=source_for_url, source_options=source_options, progress=progress
         ) as indexer:
             stats = indexer.index_directory(data.warcs)
+        update_replay_index(data, index)  # rebuilt with the index
         index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         index.db.disable_wal()
     except BaseException:

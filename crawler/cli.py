@@ -402,6 +402,7 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
         raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
     datadir = DataDir.resolve(data)
     failed = 0
+    names: list[str] = []
     config = _optional_config(config_path)
     with Index(datadir.index_path) as index, Indexer(
         index,
@@ -415,6 +416,7 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
                 click.echo(f"error: {outcome.error}", err=True)
                 continue
             result = outcome.result
+            names.append(outcome.name)
             if result.skipped:
                 click.echo(f"{path}: already in the archive as warcs/{outcome.name}")
                 continue
@@ -423,6 +425,11 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
                 f" ({result.revisits} revisits), {result.pages} pages -> warcs/{outcome.name}"
             )
         index.resolve_revisits()
+        imported = [datadir.warcs / o for o in names]
+        if imported:
+            from archive.cdxj import update_replay_index
+
+            update_replay_index(datadir, index, imported)
     click.echo(f"imported {len(warcs) - failed} of {len(warcs)} file(s)")
     if failed:
         sys.exit(1)

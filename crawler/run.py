@@ -17,6 +17,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.cdxj import replay_index_path, update_replay_index
 from archive.config import Config, Source
 from archive.datadir import DataDir
 from archive.index import Index
@@ -152,6 +153,11 @@ def routine_run(
             settings = crawler_settings(datadir.warcs, overrides)
             reports = run_crawl(sources, settings, states, backfill=backfill, since=since)
             after = indexer.index_directory(datadir.warcs)
+        new_files = before.indexed_files + after.indexed_files
+        if from_warc or not replay_index_path(datadir).exists():
+            update_replay_index(datadir, index)  # (re)built whole
+        elif new_files:
+            update_replay_index(datadir, index, [datadir.warcs / name for name in new_files])
         report.indexed = {"files": after.files, "captures": after.captures, "pages": after.pages}
         report.failures += after.failures
         report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]

@@ -227,3 +227,17 @@ def test_report_per_run(runs):
     assert reports[1]["changes"] == {"new": 0, "edited": 2, "removed": 2, "restored": 0}
     assert reports[2]["changes"]["restored"] == 1
     assert all(r["exit_code"] == 0 and r["warc_bytes"] > 0 for r in reports)
+
+
+def test_replay_index_points_304_revisits_at_their_original(runs):
+    base, data, _ = runs
+    lines = (data / "replay" / "index.cdxj").read_text().splitlines()
+    assert lines == sorted(lines)
+    entries = [json.loads(line.split(" ", 2)[2]) for line in lines if f"{base}/a/1.html" in line.split(" ", 2)[2]]
+    assert [e.get("recorded_status") for e in entries] == [None, "304", "304"]
+    original = entries[0]
+    for revisit in entries[1:]:  # replayed from the original record, the 304 kept on record
+        assert (revisit["filename"], revisit["offset"], revisit["status"]) == (original["filename"], original["offset"], "200")
+        assert revisit["recorded_filename"] != original["filename"]
+    identical = [json.loads(l.split(" ", 2)[2]) for l in lines if f"{base}/a/2.html" in l.split(" ", 2)[2]]
+    assert [e["mime"] for e in identical] == ["text/html", "warc/revisit", "warc/revisit"]  # pywb resolves these itself
