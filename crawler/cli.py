@@ -217,8 +217,12 @@ def search(query: str, sources, language, since, until, url_prefix, comments, li
         text=query, sources=sources, language=language, since=since, until=until, url_prefix=url_prefix,
         comments=comments, limit=limit,
     )
+    from archive.replay import replay_url
+
     with _open_index(data) as index:
         results = run_search(index, query_obj)
+    for row in results:
+        row["replay_url"] = replay_url(row["url"], row["last_captured"] or "")
     if as_json:
         _print_json(results)
         return
@@ -259,8 +263,10 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
 
     datadir = DataDir.resolve(data)
     with _open_index(data) as index:
+        from archive.replay import replay_url
+
         page = index.page(url)
-        captures = index.captures_of(url)
+        captures = [c | {"replay_url": replay_url(c["url"], c["captured_at"])} for c in index.captures_of(url)]
         copies = index.copies_of(url)
         if not page and not captures:
             raise NotInIndex(f"{url} is not in the index")
@@ -286,6 +292,7 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
             f"  {capture['captured_at']}  {capture['record_type']:<8} {capture['status'] or '-':>3}  "
             f"{capture['mime'] or '-'}  {capture['warc_file']}@{capture['offset']}{target}"
         )
+        click.echo(f"      replay: {capture['replay_url']}")
     if page and page.get("text"):
         click.echo("")
         click.echo(page["text"])
@@ -646,6 +653,51 @@ def demo(keep: Path | None) -> None:
     workdir = keep or Path(tempfile.mkdtemp(prefix="mediarchive-demo-"))
     report = run_demo(workdir, click.echo)
     sys.exit(report.exit_code)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host that is not a loopback address.")
+@click.option("--setup-only", is_flag=True, help="Make pywb's environment (once) and exit.")
+@data_option
+@fails_cleanly
+def replay(host: str, port: int, allow_remote: bool, setup_only: bool, data: str | None) -> None:
+    """Serve the archive through pywb: every capture as it was on the day.
+
+    pywb runs in its own virtual environment (made on first use, about 30 s)
+    and reads DATA/warcs in place through DATA/replay/index.cdxj, which
+    every crawl, import and reindex keeps current. Open
+    http://HOST:PORT/archive/*/URL for a page's calendar. Listens on
+    127.0.0.1 only, unless another address is named with --allow-remote.
+    Ctrl-C stops it.
+
+    \b
+    Example:
+        mediarchive replay --port 8080 --data ./data
+    """
+    from archive import replay as pywb
+
+    pywb.check_bind(host, allow_remote)
+    python = pywb.ensure_pywb(_progress)
+    if setup_only:
+        click.echo(f"pywb is ready: {python}")
+        return
+    datadir = DataDir.resolve(data)
+    with _open_index(data) as index:
+        from archive.cdxj import replay_index_path, update_replay_index
+
+        if not replay_index_path(datadir).exists():
+            update_replay_index(datadir, index)
+    process, base = pywb.start(datadir, host, port, python)
+    click.echo(f"replaying {datadir.root} at {base}  (a page's calendar: {base}*/URL; Ctrl-C stops)", err=True)
+    click.echo(base)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+        click.echo("stopped", err=True)
 
 
 # -- helpers ---------------------------------------------------------------
