@@ -60,6 +60,27 @@ def import_file(data: DataDir, indexer: Indexer, path: Path, source: str | None 
     return outcome
 
 
+def import_wacz(data: DataDir, indexer: Indexer, path: Path, source: str | None = None) -> list[ImportOutcome]:
+    """Import the WARC files of a WACZ package, after checking its digests."""
+    import tempfile
+
+    from archive.wacz import WaczError, extract_warcs
+
+    with tempfile.TemporaryDirectory(prefix="mediarchive-wacz-", dir=data.root if data.root.is_dir() else None) as tmp:
+        try:
+            warcs = extract_warcs(path, Path(tmp))
+        except WaczError as exc:
+            return [ImportOutcome(path=path, error=exc.message)]
+        if not warcs:
+            return [ImportOutcome(path=path, error=f"{path}: the package holds no WARC file")]
+        outcomes = [import_file(data, indexer, warc, source) for warc in warcs]
+        for outcome in outcomes:  # name the package, not its temporary extraction
+            if outcome.error:
+                outcome.error = outcome.error.replace(str(outcome.path), f"{path} ({outcome.path.name})")
+            outcome.path = path
+        return outcomes
+
+
 def _sha1(path: Path) -> str:
     digest = hashlib.sha1()
     with open(path, "rb") as fh:

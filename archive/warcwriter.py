@@ -571,6 +571,19 @@ class RollingWarcWriter:
             metadata=locations[2] if len(locations) > 2 else None,
         )
 
+    def append_raw(self, record: bytes) -> int:
+        """Append one record already serialised elsewhere (one gzip member
+        when writing gzip), e.g. copied byte for byte from another WARC file;
+        returns its offset. The file is opened (warcinfo first) and rolled as
+        for exchanges."""
+        if self._closed:
+            raise WriterClosedError("append_raw() after close()")
+        warc = self._file or self._open_next_file()
+        offset = self._append(warc, record)
+        if warc.size >= self.max_size:
+            self._finish_file(warc)
+        return offset
+
     def close(self) -> None:
         """Finish the current file (flush, fsync, rename); idempotent."""
         self._closed = True

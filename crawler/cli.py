@@ -390,7 +390,7 @@ def reindex(data: str | None, config_path: str) -> None:
               help="Sources file, to name sources by domain (optional).")
 @fails_cleanly
 def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, config_path: str) -> None:
-    """Index WARC or ARC files written by other tools.
+    """Index WARC, ARC or WACZ files written by other tools.
 
     Each file is copied into DATA/warcs/imported/ and indexed like a crawl's
     own. A file that cannot be read gets a one-line reason and is not kept;
@@ -401,7 +401,7 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
         mediarchive import ~/crawls/*.warc.gz --source moonofalabama
     """
     from archive.config import NAME_RE
-    from archive.importer import import_file
+    from archive.importer import import_file, import_wacz
     from archive.index import Index
     from archive.indexer import Indexer
 
@@ -416,8 +416,14 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
         source_for_url=config.source_for_url if config else None,
         source_options=config.extraction_options() if config else None,
     ) as indexer:
+        outcomes = []
         for path in warcs:
-            outcome = import_file(datadir, indexer, path, source)
+            if path.suffix.lower() == ".wacz":
+                outcomes += import_wacz(datadir, indexer, path, source)
+            else:
+                outcomes.append(import_file(datadir, indexer, path, source))
+        for outcome in outcomes:
+            path = outcome.path
             if outcome.error:
                 failed += 1
                 click.echo(f"error: {outcome.error}", err=True)
@@ -437,7 +443,7 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
             from archive.cdxj import update_replay_index
 
             update_replay_index(datadir, index, imported)
-    click.echo(f"imported {len(warcs) - failed} of {len(warcs)} file(s)")
+    click.echo(f"imported {len(outcomes) - failed} of {len(outcomes)} file(s)")
     if failed:
         sys.exit(1)
 
@@ -698,6 +704,51 @@ def replay(host: str, port: int, allow_remote: bool, setup_only: bool, data: str
         process.terminate()
         process.wait(timeout=10)
         click.echo("stopped", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--wacz", "wacz_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a WACZ package (WARC records, CDXJ, pages.jsonl with titles and text).")
+@click.option("--cdxj", "cdxj_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the sorted CDXJ index of every WARC file, for other replay tools.")
+@click.option("--source", "sources", multiple=True, metavar="S", help="WACZ: only this source (repeatable).")
+@click.option("--since", metavar="DATE", help="WACZ: captures on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="WACZ: captures on or before DATE.")
+@data_option
+@fails_cleanly
+def export(wacz_path: Path | None, cdxj_path: Path | None, sources, since, until, data: str | None) -> None:
+    """Hand the archive, or part of it, to other tools: WACZ or CDXJ.
+
+    The WACZ holds the selected captures' WARC records copied byte for byte
+    (digests stay valid), the originals of selected revisits, its CDXJ, and
+    pages.jsonl with each page's URL, time, title and extracted text; it is
+    checked with `wacz validate`. Import it elsewhere with `mediarchive
+    import FILE.wacz`.
+
+    \b
+    Example:
+        mediarchive export --wacz svpressa-2024.wacz --source svpressa --since 2024-01-01
+    """
+    if not wacz_path and not cdxj_path:
+        raise UsageError("give --wacz FILE or --cdxj FILE")
+    datadir = DataDir.resolve(data)
+    with _open_index(data) as index:
+        if cdxj_path:
+            from archive.cdxj import export_cdxj
+
+            lines = export_cdxj(datadir, cdxj_path)
+            click.echo(f"{cdxj_path}: {lines} CDXJ lines")
+        if wacz_path:
+            from archive.wacz import WaczError, export_wacz, validate_wacz
+
+            result = export_wacz(datadir, index, wacz_path, sources=sources, since=since, until=until)
+            passed, message = validate_wacz(result.path)
+            if not passed:
+                raise WaczError(f"{result.path}: wacz validate failed: {message}")
+            click.echo(
+                f"{result.path}: {result.captures} captures, {result.pages} pages in {result.warc_files} WARC file(s);"
+                f" wacz validate: {message}"
+            )
 
 
 # -- helpers ---------------------------------------------------------------
