@@ -50,6 +50,7 @@ class Source:
     comments: str | None = None
     reprints: bool = False
     byline: str | None = None
+    requisites: bool = True
     closed: bool = False
     routine_pages: int = 5
     backfill_urls: tuple[str, ...] = ()
@@ -278,7 +279,7 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
         if raw["comments"] not in COMMENT_STYLES:
             raise fail("comments", f"{raw['comments']!r} is not one of {', '.join(COMMENT_STYLES)}")
         values["comments"] = raw["comments"]
-    for key in ("obey_robots", "enabled", "reprints", "closed"):
+    for key in ("obey_robots", "enabled", "reprints", "closed", "requisites"):
         if key in raw:
             if not isinstance(raw[key], bool):
                 raise fail(key, f"{raw[key]!r} must be true or false")

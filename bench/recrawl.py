@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             config.write_text(
                 "sources:\n  - name: bench\n"
                 f"    start_urls: ['{base}/news/']\n    feeds: ['{base}/feed.xml']\n    sitemaps: ['{base}/sitemap.xml']\n"
-                "    delay: 0\n    concurrency: 8\n"
+                "    delay: 0\n    concurrency: 8\n    requisites: false\n"
                 "    article_pattern: ['/articles/\\d+\\.html$']\n    follow_pattern: ['/news/(\\?page=\\d+)?$']\n"
             )
             data = Path(tmp) / "data"

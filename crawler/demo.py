@@ -54,6 +54,12 @@ ARTICLES = {
     ),
 }
 NAV = "<nav><a href='/'>Home</a> <a href='/news/'>News</a> <a href='/about/'>About</a></nav>"
+#: The site's stylesheet: archived with each article, so replay shows the page as it looked.
+STYLESHEET = (
+    b"body { background: rgb(230, 240, 255); color: #1a1a2e; font-family: Georgia, serif; margin: 0 auto; max-width: 46em; }\n"
+    b"nav { background: #1a1a2e; padding: .6em 1em; } nav a { color: #fff; margin-right: 1em; }\n"
+    b"h1 { font-size: 2.2em; border-bottom: 4px solid #c0392b; } .byline { color: #555; font-style: italic; }\n"
+)
 
 
 def article_page(slug: str) -> bytes:
@@ -61,6 +67,7 @@ def article_page(slug: str) -> bytes:
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return (
         f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<link rel='stylesheet' href='/static/site.css'>"
         f"<meta name='author' content='{html.escape(author)}'>"
         f"<meta property='article:published_time' content='{published}'></head>"
         f"<body>{NAV}<article><h1>{html.escape(title)}</h1><p class='byline'>{html.escape(author)}</p>{body}</article>"
@@ -95,6 +102,8 @@ class DemoHandler(BaseHTTPRequestHandler):
             self._reply(200, "application/rss+xml", feed(base))
         elif path == "/robots.txt":
             self._reply(200, "text/plain", b"User-agent: *\nAllow: /\n")
+        elif path == "/static/site.css":
+            self._reply(200, "text/css", STYLESHEET)
         elif path.startswith("/articles/") and slug in ARTICLES:
             self._reply(200, "text/html; charset=utf-8", article_page(slug))
         else:

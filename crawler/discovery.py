@@ -28,6 +28,7 @@ class Role(str, Enum):
     LISTING = "listing"
     FEED = "feed"
     SITEMAP = "sitemap"
+    REQUISITE = "requisite"  # a stylesheet, image or script an article needs to replay as it looked
 
 
 def normalize_link(href: str, base_url: str) -> str | None:
@@ -106,6 +107,30 @@ def links_from_html(body: str | bytes, base_url: str) -> list[str]:
             continue
         if element.tag == "link" and not {"next", "prev"} & set((element.get("rel") or "").lower().split()):
             continue
+        url = normalize_link(href, base)
+        if url:
+            found.setdefault(url)
+    return list(found)
+
+
+def requisites_from_html(body: str | bytes, base_url: str) -> list[str]:
+    """What a page needs to be seen as it was: stylesheets, images (src and
+    srcset) and scripts, absolute http(s), any host, in document order."""
+    if not body or not body.strip():
+        return []
+    try:
+        doc = lxml.html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return []
+    base = base_url
+    for href in doc.xpath("//base/@href")[:1]:
+        base = urljoin(base_url, href)
+    found: dict[str, None] = {}
+    candidates = doc.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
+    candidates += doc.xpath("//img/@src | //script/@src | //link[@rel='icon']/@href")
+    for srcset in doc.xpath("//img/@srcset | //source/@srcset"):
+        candidates += [part.strip().split(" ")[0] for part in srcset.split(",") if part.strip()]
+    for href in candidates:
         url = normalize_link(href, base)
         if url:
             found.setdefault(url)

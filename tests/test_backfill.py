@@ -22,7 +22,7 @@ def runs(tmp_path_factory):
         config = root / "sources.yaml"
         config.write_text(
             "sources:\n  - name: local\n"
-            f"    start_urls: ['{site.base_url}/news/']\n    delay: 0\n    concurrency: 8\n    routine_pages: 1\n"
+            f"    start_urls: ['{site.base_url}/news/']\n    delay: 0\n    concurrency: 8\n    routine_pages: 1\n    requisites: false\n"
             "    article_pattern: ['/articles/[0-9a-f]{64}\\.html$']\n    follow_pattern: ['://[^/]+/news/(\\?page=\\d+)?$']\n"
             f"    backfill:\n      urls: ['{site.base_url}/news/?page={{page}}']\n"
         )

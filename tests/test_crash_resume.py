@@ -30,7 +30,7 @@ def crawl_command(config: Path, data: Path) -> list[str]:
 def write_config(site: LocalSite, path: Path, delay: float) -> Path:
     path.write_text(
         "sources:\n  - name: local\n"
-        f"    start_urls: ['{site.base_url}/news/']\n    delay: {delay}\n    concurrency: 4\n    routine_pages: 20\n"
+        f"    start_urls: ['{site.base_url}/news/']\n    delay: {delay}\n    concurrency: 4\n    routine_pages: 20\n    requisites: false\n"
         "    article_pattern: ['/articles/[0-9a-f]{64}\\.html$']\n    follow_pattern: ['://[^/]+/news/(\\?page=\\d+)?$']\n"
     )
     return path

@@ -40,7 +40,7 @@ def mediarchive(*args: str, timeout: int = CRAWL_TIMEOUT, env: dict | None = Non
 def sources_yaml(site: LocalSite, extra: str = "") -> str:
     base = site.base_url
     return f"""
-defaults: {{delay: 0, concurrency: 8, user_agent: "mediarchive-test (+http://127.0.0.1/contact)"}}
+defaults: {{delay: 0, concurrency: 8, requisites: false, user_agent: "mediarchive-test (+http://127.0.0.1/contact)"}}
 sources:
   - name: local
     start_urls: ["{base}/news/"]
@@ -286,7 +286,7 @@ def test_unreachable_host_fails_its_source_and_the_crawl_goes_on(site, tmp_path)
     config = tmp_path / "sources.yaml"
     config.write_text(
         f"""
-defaults: {{delay: 0, concurrency: 4}}
+defaults: {{delay: 0, concurrency: 4, requisites: false}}
 sources:
   - name: dead
     start_urls: ["http://127.0.0.1:{dead_port}/"]

@@ -22,7 +22,10 @@ from twisted.python.failure import Failure
 
 from archive.config import Source
 from archive.schedule import Known
-from crawler.discovery import Role, classify, classify_entry, feed_entries, links_from_html, sitemap_entries
+from crawler.discovery import (
+    Role, classify, classify_entry, denied, feed_entries, in_domains, links_from_html, requisites_from_html,
+    sitemap_entries,
+)
 
 ROLE_META = "archive_role"
 #: How many listing pages away from a seed a page is.
@@ -150,6 +153,11 @@ class SourceSpider(Spider):
             else:
                 self.logger.info("%s: backfill of %s stops at page %d", self.name, template, number)
         from_article = response.meta.get(ROLE_META) == Role.ARTICLE.value
+        if from_article and self.source.requisites:
+            for url in requisites_from_html(response.body, response.url):
+                # the source's own hosts only: a crawl never reaches beyond what its sources name
+                if url not in self._seen and in_domains(url, self.source) and not denied(url, self.source):
+                    yield self._request(url, Role.REQUISITE, hops)
         for url, role in links:
             if role is Role.LISTING and (not follow_listings or page is not None):
                 continue  # a numbered page's own pagination is driven by its template
@@ -159,6 +167,10 @@ class SourceSpider(Spider):
                 request.meta[DEPTH_META] = depth + 1
                 yield request
 
+
+    def parse_requisite(self, response: Response) -> Iterator[Request]:
+        """A stylesheet, image or script: archived, nothing to follow."""
+        return iter(())
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         if response.status == 304:
@@ -242,7 +254,9 @@ class SourceSpider(Spider):
         self._count("found")
         if role is Role.ARTICLE:
             self._count("found/article")
-        callback = {Role.FEED: self.parse_feed, Role.SITEMAP: self.parse_sitemap}.get(role, self.parse_page)
+        callback = {
+            Role.FEED: self.parse_feed, Role.SITEMAP: self.parse_sitemap, Role.REQUISITE: self.parse_requisite,
+        }.get(role, self.parse_page)
         priority = 10 if role in (Role.FEED, Role.SITEMAP) else (0 if role is Role.ARTICLE else 5)
         meta: dict[str, Any] = {ROLE_META: role.value, "archive_hops": hops}
         headers: dict[str, str] = {}
