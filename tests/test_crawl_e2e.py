@@ -331,3 +331,46 @@ def test_crawl_from_warc_finds_everything_without_the_network(site, crawled, tmp
     again = mediarchive(*args)  # the same files again: not imported twice
     assert again.returncode == 0
     assert len(list((tmp_path / "data" / "warcs").rglob("*.warc.gz"))) == len(files)
+
+
+def test_every_article_replays_with_its_headline(site, crawled):
+    """Issue 5: the whole local crawl through `mediarchive replay` (pywb)."""
+    import urllib.request
+
+    _, data, db, _ = crawled
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "replay", "--port", "0", "--data", str(data.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        base = process.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:"), process.stderr.read()[-2000:]
+        for article_id in site.article_ids:
+            url = site.article_url(article_id)
+            (captured_at,) = db.execute("SELECT captured_at FROM captures WHERE url = ? AND status = 200", [url]).fetchone()
+            stamp = re.sub(r"\D", "", captured_at)[:14]
+            with urllib.request.urlopen(f"{base}{stamp}id_/{url}", timeout=60) as response:
+                body = response.read()
+            assert response.status == 200
+            assert body == site.article_body(article_id), article_id  # the headline and all, as served
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_wacz_of_the_whole_crawl_validates_and_round_trips(crawled, tmp_path):
+    _, data, db, _ = crawled
+    wacz = tmp_path / "local.wacz"
+    run = mediarchive("export", "--wacz", str(wacz), "--data", str(data.root))
+    assert run.returncode == 0, run.stderr
+    assert "wacz validate: Validation succeeded" in run.stdout
+    imported = mediarchive("import", str(wacz), "--data", str(tmp_path / "copy"))
+    assert imported.returncode == 0, imported.stderr
+    original = db.execute("SELECT url, title, language, text FROM pages ORDER BY url").fetchall()
+    copy = sqlite3.connect(tmp_path / "copy" / "index.sqlite")
+    try:
+        assert copy.execute("SELECT url, title, language, text FROM pages ORDER BY url").fetchall() == [tuple(r) for r in original]
+    finally:
+        copy.close()
