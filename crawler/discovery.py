@@ -88,18 +88,28 @@ def denied(url: str, source: Source) -> bool:
     return any(p.search(url) for p in source.deny_pattern)
 
 
-def links_from_html(body: str | bytes, base_url: str) -> list[str]:
-    """Absolute http(s) links of ``<a>``, ``<area>`` and ``<link rel=next|prev>``
-    in document order, duplicates removed; ``<base href>`` respected."""
+def _document(body: str | bytes, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
+    """The parsed page and the base its relative links resolve against
+    (``<base href>`` respected); None for a body that is not HTML."""
     if not body or not body.strip():
-        return []
+        return None
     try:
         doc = lxml.html.document_fromstring(body)
     except (etree.ParserError, ValueError):
-        return []
+        return None
     base = base_url
     for href in doc.xpath("//base/@href")[:1]:
         base = urljoin(base_url, href)
+    return doc, base
+
+
+def links_from_html(body: str | bytes, base_url: str) -> list[str]:
+    """Absolute http(s) links of ``<a>``, ``<area>`` and ``<link rel=next|prev>``
+    in document order, duplicates removed; ``<base href>`` respected."""
+    parsed = _document(body, base_url)
+    if parsed is None:
+        return []
+    doc, base = parsed
     found: dict[str, None] = {}
     for element in doc.iter("a", "area", "link"):
         href = element.get("href")
@@ -116,15 +126,10 @@ def links_from_html(body: str | bytes, base_url: str) -> list[str]:
 def requisites_from_html(body: str | bytes, base_url: str) -> list[str]:
     """What a page needs to be seen as it was: stylesheets, images (src and
     srcset) and scripts, absolute http(s), any host, in document order."""
-    if not body or not body.strip():
+    parsed = _document(body, base_url)
+    if parsed is None:
         return []
-    try:
-        doc = lxml.html.document_fromstring(body)
-    except (etree.ParserError, ValueError):
-        return []
-    base = base_url
-    for href in doc.xpath("//base/@href")[:1]:
-        base = urljoin(base_url, href)
+    doc, base = parsed
     found: dict[str, None] = {}
     candidates = doc.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
     candidates += doc.xpath("//img/@src | //script/@src | //link[@rel='icon']/@href")
