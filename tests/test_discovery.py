@@ -113,3 +113,22 @@ def test_sitemap_index_lists_sitemaps():
 def test_not_a_sitemap(body):
     with pytest.raises(ValueError):
         sitemap_entries(body, "https://a.org/sitemap.xml")
+
+
+def test_requisites_are_stylesheets_images_and_scripts():
+    from crawler.discovery import requisites_from_html
+
+    html = b"""<html><head><base href="https://www.moonofalabama.org/2024/">
+    <link rel="stylesheet" href="/styles.css"><link rel="alternate stylesheet" href="alt.css">
+    <link rel="next" href="02/"><script src="https://cdn.example.net/app.js"></script></head>
+    <body><img src="img/a.png" srcset="img/a-2x.png 2x, img/a-3x.png 3x"><img src="data:image/png;base64,AAA">
+    <a href="01/post.html">post</a></body></html>"""
+    assert requisites_from_html(html, "https://www.moonofalabama.org/") == [
+        "https://www.moonofalabama.org/styles.css",
+        "https://www.moonofalabama.org/2024/alt.css",
+        "https://cdn.example.net/app.js",  # any host here; the spider keeps the source's own
+        "https://www.moonofalabama.org/2024/img/a.png",
+        "https://www.moonofalabama.org/2024/img/a-2x.png",
+        "https://www.moonofalabama.org/2024/img/a-3x.png",
+    ]
+    assert requisites_from_html(b"", "https://a.org/") == []
