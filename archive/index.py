@@ -7,8 +7,8 @@ Tables (documented for archivists in the README):
   record: URL, capture time (UTC), status, MIME type, payload digest, the
   file, offset and length of the record, its record ID and the source.
 - ``pages``: the article behind a URL as last extracted: title, author,
-  published date, language and text; ``pages_fts`` is FTS5 over title and
-  text.
+  published date, language and text; ``pages_search`` is the full-text
+  index over them (see :mod:`archive.searchindex`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+from archive import searchindex
+from archive.textnorm import VERSION as NORMALISER_VERSION
+
+SCHEMA_VERSION = 2
 
 CAPTURE_COLUMNS = {
     "id": int,
@@ -70,7 +73,14 @@ PAGE_COLUMNS = {
     "comments_text": str,
     "fingerprint": bytes,
     "work_id": int,
+    "search_key": int,
+    "month": str,
 }
+#: The ``articles`` view: pages as an archivist browses them (the web UI).
+ARTICLE_COLUMNS = (
+    "id", "title", "url", "source", "language", "author", "published", "month", "word_count", "versions",
+    "removed_at", "first_captured", "last_captured", "search_key", "text",
+)
 VERSION_COLUMNS = {
     "id": int,
     "url": str,
@@ -156,25 +166,7 @@ class Index:
             db["pages"].create_index(["url"], unique=True)
             db["pages"].create_index(["source", "published"])
             db["pages"].create_index(["language"])
-            db["pages"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
-        if "comments_fts" not in db.table_names():
-            # inline comments (sources with `comments:`), searched only on request
-            db.executescript(
-                """
-                CREATE VIRTUAL TABLE comments_fts USING fts5(
-                    comments_text, content='pages', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
-                CREATE TRIGGER pages_comments_ai AFTER INSERT ON pages BEGIN
-                    INSERT INTO comments_fts(rowid, comments_text) VALUES (new.id, new.comments_text);
-                END;
-                CREATE TRIGGER pages_comments_ad AFTER DELETE ON pages BEGIN
-                    INSERT INTO comments_fts(comments_fts, rowid, comments_text) VALUES ('delete', old.id, old.comments_text);
-                END;
-                CREATE TRIGGER pages_comments_au AFTER UPDATE ON pages BEGIN
-                    INSERT INTO comments_fts(comments_fts, rowid, comments_text) VALUES ('delete', old.id, old.comments_text);
-                    INSERT INTO comments_fts(rowid, comments_text) VALUES (new.id, new.comments_text);
-                END;
-                """
-            )
+        self._migrate_search()
         if "page_versions" not in db.table_names():
             db["page_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url", "version", "record_id"})
             db["page_versions"].create_index(["url", "version"], unique=True)
@@ -183,6 +175,32 @@ class Index:
             db["page_events"].create_index(["at"])
             db["page_events"].create_index(["url"])
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _migrate_search(self) -> None:
+        """Schema 1 searched unreduced words (pages_fts, comments_fts, kept
+        by triggers); schema 2 keeps pages_search from Python."""
+        with self.db.atomic():
+            self._migrate_search_in_transaction()
+
+    def _migrate_search_in_transaction(self) -> None:
+        db = self.db
+        columns = db["pages"].columns_dict
+        for name, kind in (("search_key", int), ("month", str)):
+            if name not in columns:
+                db["pages"].add_column(name, kind)
+        for trigger in ("pages_ai", "pages_ad", "pages_au", "pages_comments_ai", "pages_comments_ad", "pages_comments_au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+        for table in ("pages_fts", "comments_fts"):
+            if table in db.table_names():
+                db[table].drop()
+        if not any(i.name == "idx_pages_search_key" for i in db["pages"].indexes):
+            db["pages"].create_index(["search_key"], unique=True, if_not_exists=True)
+            db["pages"].create_index(["month"], if_not_exists=True)
+        db["pages"].create_index(["source", "search_key"], if_not_exists=True)
+        db.execute(f"CREATE VIEW IF NOT EXISTS articles AS SELECT {', '.join(ARTICLE_COLUMNS)} FROM pages")
+        searchindex.create(db.conn)
+        if searchindex.stored_version(db.conn) != NORMALISER_VERSION:
+            searchindex.rebuild(db.conn)
 
     # -- writing ---------------------------------------------------------
 
@@ -193,9 +211,10 @@ class Index:
     def forget_file(self, name: str) -> None:
         """Remove a file's captures (and pages and versions extracted from them)."""
         with self.db.atomic():
-            self.db.execute(
-                "DELETE FROM pages WHERE capture_id IN (SELECT id FROM captures WHERE warc_file = ?)", [name]
-            )
+            doomed = "capture_id IN (SELECT id FROM captures WHERE warc_file = ?)"
+            for page in searchindex.fetch(self.db.conn, doomed, [name]):
+                searchindex.delete(self.db.conn, page)
+            self.db.execute(f"DELETE FROM pages WHERE {doomed}", [name])
             self.db.execute(
                 "DELETE FROM page_versions WHERE record_id IN (SELECT record_id FROM captures WHERE warc_file = ?)",
                 [name],
@@ -225,7 +244,10 @@ class Index:
         """Record the extraction of capture ``record_id``. A page keeps the
         extraction of its newest capture (by capture time, then record ID,
         so the outcome does not depend on the order files are indexed)."""
-        row = dict(row)
+        with self.db.atomic():
+            self._add_page(dict(row), record_id)
+
+    def _add_page(self, row: dict[str, Any], record_id: str) -> None:
         current = self.db.execute(
             "SELECT p.id, p.first_captured, c.captured_at, c.record_id FROM pages p "
             "LEFT JOIN captures c ON c.id = p.capture_id WHERE p.url = ?",
@@ -233,14 +255,20 @@ class Index:
         ).fetchone()
         if current is None:
             row["first_captured"] = row["last_captured"]
-            self.db["pages"].insert(row)
+            page_id = self.db["pages"].insert(row).last_pk
+            searchindex.insert(self.db.conn, searchindex.fetch(self.db.conn, "id = ?", [page_id])[0])
             return
         page_id, first, newest_at, newest_record = current
+        before = searchindex.fetch(self.db.conn, "id = ?", [page_id])[0]
         row["first_captured"] = min(first or row["last_captured"], row["last_captured"])
         if newest_at is not None and (newest_at, newest_record) > (row["last_captured"], record_id):
             self.db["pages"].update(page_id, {"first_captured": row["first_captured"]})
-            return
-        self.db["pages"].update(page_id, row)
+        else:
+            self.db["pages"].update(page_id, row)
+        after = searchindex.fetch(self.db.conn, "id = ?", [page_id])[0]
+        if searchindex.changed(before, after):
+            searchindex.delete(self.db.conn, before)
+            searchindex.insert(self.db.conn, after)
 
     def resolve_revisits(self) -> int:
         """Point each revisit at the capture holding its payload: the record

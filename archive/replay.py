@@ -74,6 +74,20 @@ def check_bind(host: str, allow_remote: bool) -> None:
         )
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (0: any free port), to hand to a
+    server process: the port is known, and taken, before it starts."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    listener.listen(128)
+    return listener
+
+
 def write_config(data: DataDir) -> Path:
     """pywb's config.yaml for the archive, in ``DATA/replay``."""
     folder = data.root / "replay"
@@ -94,14 +108,7 @@ def start(data: DataDir, host: str, port: int, python: Path) -> tuple[subprocess
     """Start pywb on host:port (0: any free port); returns the process and
     the base URL of the archive's collection."""
     config = write_config(data)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as exc:
-        listener.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    listener.listen(128)
+    listener = listen(host, port)
     bound_port = listener.getsockname()[1]
     process = subprocess.Popen(
         [str(python), str(SERVER_SCRIPT), str(config), str(listener.fileno())],

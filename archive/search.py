@@ -1,38 +1,72 @@
-"""Full-text search over the index, with filters by source, language and date.
+"""Full-text search of the index, with filters, sorting, snippets and paging.
 
-The query is an SQLite FTS5 expression (words, "exact phrases", prefix*,
-AND/OR/NOT). Text that is not valid FTS5 syntax (``covid-19``, ``U.S.``) is
-searched as plain words instead of failing.
+Words are matched by their search forms (:mod:`archive.textnorm`), so
+"Казахстан" finds "Казахстане" and "protest" finds "protesters". The query
+language is in :mod:`archive.ftsquery`. Filters by source, language, author
+and domain are FTS5 terms of the same query; the date range (published, else
+first captured) is a rowid range (:mod:`archive.searchindex`). Neither costs
+a scan, so a search stays fast on millions of pages:
+
+- ``newest`` / ``oldest`` order walks the index in rowid order and stops
+  after the page asked for.
+- ``relevance`` (bm25, title weighted over text) ranks every match when there
+  are at most ``RANK_WINDOW`` of them, else the newest ``RANK_WINDOW``; the
+  results say so (``ranked_among``). Ranking all of 800,000 matches of a
+  common word would take seconds and mostly rank near-ties.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from archive import ftsquery, searchindex
 from archive.errors import UsageError
 from archive.index import Index
+from archive.snippets import snippet
+from archive.textnorm import normaliser
 
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 RESULT_COLUMNS = (
     "url", "title", "author", "published", "language", "source", "text",
     "first_captured", "last_captured", "word_count",
 )
+SORTS = ("relevance", "newest", "oldest")
+DATE_FIELDS = ("published", "captured")
+RANK_WINDOW = 2000
+COUNT_LIMIT = 10_000
+TABLE = searchindex.TABLE
 
 
 @dataclass(frozen=True)
 class SearchQuery:
     text: str = ""
     sources: tuple[str, ...] = ()
-    language: str | None = None
+    languages: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # each: all of its words in the byline
+    domains: tuple[str, ...] = ()  # a domain and its subdomains
     since: str | None = None
     until: str | None = None
+    dates: str = "published"  # "published" (else first captured) or "captured" (first capture)
     url_prefix: str | None = None
-    comments: bool = False  # also search inline comments (sources with `comments:`)
+    comments: bool = False  # also search readers' comments kept apart (sources with `comments:`)
+    sort: str | None = None  # default: relevance with words, newest without
     limit: int = 20
     offset: int = 0
+
+
+@dataclass
+class SearchResults:
+    rows: list[dict[str, Any]]
+    total: int  # matches counted (counting stops after COUNT_LIMIT or the page asked for)
+    total_is_lower_bound: bool  # more than ``total`` matched
+    sort: str
+    ranked_among: int | None = None  # relevance within the newest N matches only
+    notes: list[str] = field(default_factory=list)  # how the query was read
+
+    def describe_total(self) -> str:
+        return f"more than {self.total:,}" if self.total_is_lower_bound else f"{self.total:,}"
 
 
 def check_date(value: str | None, option: str) -> str | None:
@@ -45,80 +79,168 @@ def check_date(value: str | None, option: str) -> str | None:
     return value
 
 
-def search(index: Index, query: SearchQuery) -> list[dict[str, Any]]:
-    """Pages matching ``query``, best matches first (newest first when the
-    query has no words)."""
+def search(index: Index, query: SearchQuery) -> SearchResults:
+    """Pages matching ``query`` (see the module's doc for the orders)."""
     if query.limit < 1:
         raise UsageError("--limit must be 1 or more")
-    where, params = _filters(query)
-    columns = ", ".join(f"p.[{c}]" for c in RESULT_COLUMNS)
+    if query.offset < 0:
+        raise UsageError("--page must be 1 or more")
+    if query.dates not in DATE_FIELDS:
+        raise UsageError(f"dates: choose one of {', '.join(DATE_FIELDS)}")
     text = query.text.strip()
-    if not text:
-        sql = (
-            f"SELECT {columns}, NULL AS snippet FROM pages p"
-            f"{' WHERE ' + ' AND '.join(where) if where else ''}"
-            " ORDER BY COALESCE(p.published, p.first_captured) DESC, p.url LIMIT ? OFFSET ?"
-        )
-        return index.query(sql, [*params, query.limit, query.offset])
-    if query.comments:
-        return _search_with_comments(index, query, text, columns, where, params)
-    sql = (
-        f"SELECT {columns}, snippet(pages_fts, 1, '[', ']', '…', 16) AS snippet"
-        " FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid"
-        f" WHERE pages_fts MATCH ?{''.join(' AND ' + w for w in where)}"
-        " ORDER BY rank, p.url LIMIT ? OFFSET ?"
-    )
-    try:
-        return index.query(sql, [text, *params, query.limit, query.offset])
-    except sqlite3.OperationalError as exc:
-        if "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower() and "no such column" not in str(exc).lower():
-            raise
-    return index.query(sql, [as_plain_words(text), *params, query.limit, query.offset])
+    sort = query.sort or ("relevance" if text else "newest")
+    if sort not in SORTS:
+        raise UsageError(f"--sort: choose one of {', '.join(SORTS)}")
+    parsed = None
+    parts = []
+    if text:
+        try:
+            parsed = ftsquery.parse(text)
+        except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
+            raise UsageError(str(exc)) from None
+        columns = "{title text comments}" if query.comments else ftsquery.TEXT_COLUMNS
+        parts.append(f"{columns} : ({parsed.fts()})")
+    elif sort == "relevance":
+        raise UsageError("--sort relevance needs words to search for")
+    parts += _filter_terms(query)
+    low, high, post, params = _ranges(query)
+    plan = _Plan(index, " AND ".join(parts), low, high, post, params)
+    cap = max(query.offset + query.limit, COUNT_LIMIT, RANK_WINDOW)
+    keys, more = plan.window(cap, descending=sort != "oldest")
+    ranked_among = None
+    if sort == "relevance":
+        if len(keys) > RANK_WINDOW:
+            ranked_among = RANK_WINDOW
+            plan.low = keys[RANK_WINDOW - 1]
+        page_keys = plan.ranked(query.limit, query.offset)
+    else:
+        page_keys = keys[query.offset:query.offset + query.limit]
+    rows = _pages(index, page_keys)
+    forms, prefixes = parsed.matchers() if parsed else (set(), ())
+    for row in rows:
+        row["snippet"] = _snippet_of(row, forms, prefixes) if parsed else None
+        row.pop("comments_text", None)
+    return SearchResults(rows, len(keys), more, sort, ranked_among, list(parsed.notes) if parsed else [])
 
 
-def _search_with_comments(index, query, text, columns, where, params) -> list[dict[str, Any]]:
-    """Pages whose title and text, or whose comments, match; newest first."""
-    sql = (
-        f"SELECT {columns}, NULL AS snippet FROM pages p WHERE p.id IN ("
-        " SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? UNION SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?)"
-        f"{''.join(' AND ' + w for w in where)}"
-        " ORDER BY COALESCE(p.published, p.first_captured) DESC, p.url LIMIT ? OFFSET ?"
-    )
-    try:
-        return index.query(sql, [text, text, *params, query.limit, query.offset])
-    except sqlite3.OperationalError:
-        plain = as_plain_words(text)
-        return index.query(sql, [plain, plain, *params, query.limit, query.offset])
+class _Plan:
+    """One search's SQL: the FTS5 match (or none), a rowid range and
+    conditions on ``pages`` that the index cannot answer."""
+
+    def __init__(self, index: Index, match: str, low: int, high: int, post: list[str], params: list[Any]):
+        self.index, self.match, self.low, self.high, self.post, self.params = index, match, low, high, post, params
+
+    def _from_where(self) -> tuple[str, list[Any]]:
+        if self.match:
+            source = f"{TABLE} s" + (" JOIN pages p ON p.search_key = s.rowid" if self.post else "")
+            where = [f"{TABLE} MATCH ?", "s.rowid BETWEEN ? AND ?", *self.post]
+            return f"{source} WHERE {' AND '.join(where)}", [self.match, self.low, self.high, *self.params]
+        where = ["p.search_key BETWEEN ? AND ?", *self.post]
+        return f"pages p WHERE {' AND '.join(where)}", [self.low, self.high, *self.params]
+
+    def _key(self) -> str:
+        return "s.rowid" if self.match else "p.search_key"
+
+    def window(self, cap: int, descending: bool = True) -> tuple[list[int], bool]:
+        """The first ``cap`` keys in date order, and whether more match."""
+        from_where, params = self._from_where()
+        key = self._key()
+        sql = f"SELECT {key} FROM {from_where} ORDER BY {key} {'DESC' if descending else 'ASC'} LIMIT ?"
+        keys = [r[0] for r in self.index.db.execute(sql, [*params, cap + 1])]
+        return keys[:cap], len(keys) > cap
+
+    def ranked(self, limit: int, offset: int) -> list[int]:
+        from_where, params = self._from_where()
+        sql = f"SELECT s.rowid FROM {from_where} ORDER BY rank, s.rowid DESC LIMIT ? OFFSET ?"
+        return [r[0] for r in self.index.db.execute(sql, [*params, limit, offset])]
 
 
-def as_plain_words(text: str) -> str:
-    """An FTS5 expression matching every word of ``text``, operators ignored."""
-    words = [w.replace('"', '""') for w in re.findall(r"[^\s\"]+", text)]
-    if not words:
-        raise UsageError(f"nothing to search for in {text!r}")
-    return " ".join(f'"{w}"' for w in words)
+def _filter_terms(query: SearchQuery) -> list[str]:
+    norm = normaliser()
+    terms = []
 
+    def any_of(tokens: list[str]) -> str:
+        return "(" + " OR ".join(f'"{t}"' for t in tokens) + ")"
 
-def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
     if query.sources:
-        where.append(f"p.source IN ({', '.join('?' for _ in query.sources)})")
-        params.extend(query.sources)
-    if query.language:
-        where.append("p.language = ?")
-        params.append(query.language.lower())
-    day = "substr(COALESCE(p.published, p.first_captured), 1, 10)"
+        terms.append("meta : " + any_of([searchindex.token("src", s) for s in query.sources]))
+    if query.languages:
+        terms.append("meta : " + any_of([searchindex.token("lang", code) for code in query.languages]))
+    if query.authors:
+        alternatives = []
+        for author in query.authors:
+            tokens = searchindex.author_tokens(author, norm)
+            if not tokens:
+                raise UsageError(f"--author: {author!r} has no name in it")
+            alternatives.append("(" + " AND ".join(f'"{t}"' for t in tokens) + ")")
+        terms.append("meta : (" + " OR ".join(alternatives) + ")")
+    if query.domains:
+        tokens = []
+        for domain in query.domains:
+            host = domain.strip().lower()
+            if "://" in host:
+                host = host.split("://", 1)[1]
+            host = host.split("/", 1)[0].removeprefix("www.")
+            if not re.fullmatch(r"[\w.-]+\.[\w-]+", host):
+                raise UsageError(f"--domain: {domain!r} is not a domain name (e.g. svpressa.ru)")
+            tokens.append(searchindex.token("dom", host))
+        terms.append("meta : " + any_of(tokens))
+    return terms
+
+
+def _ranges(query: SearchQuery) -> tuple[int, int, list[str], list[Any]]:
     since = check_date(query.since, "--since")
     until = check_date(query.until, "--until")
-    if since:
-        where.append(f"{day} >= ?")
-        params.append(since)
-    if until:
-        # YYYY and YYYY-MM include the whole year or month.
-        where.append(f"substr({day}, 1, ?) <= ?")
-        params.extend([len(until), until])
+    post: list[str] = []
+    params: list[Any] = []
+    low, high = searchindex.key_range(None, None)
+    if query.dates == "published":
+        low, high = searchindex.key_range(_first_day(since), _last_day(until))
+    else:
+        if since:
+            post.append("p.first_captured >= ?")
+            params.append(since)
+        if until:
+            post.append("substr(p.first_captured, 1, ?) <= ?")
+            params.extend([len(until), until])
     if query.url_prefix:
-        where.append("p.url >= ? AND p.url < ?")
+        post.append("p.url >= ? AND p.url < ?")
         params.extend([query.url_prefix, query.url_prefix + "\U0010ffff"])
-    return where, params
+    return low, high, post, params
+
+
+def _first_day(value: str | None) -> int | None:
+    if not value:
+        return None
+    return searchindex.day_of(value + "-01-01"[len(value) - 4:])
+
+
+def _last_day(value: str | None) -> int | None:
+    if not value:
+        return None
+    if len(value) == 10:
+        return searchindex.day_of(value)
+    year = int(value[:4])
+    month = int(value[5:7]) if len(value) == 7 else 12
+    following = f"{year + 1}-01-01" if month == 12 else f"{year}-{month + 1:02d}-01"
+    return searchindex.day_of(following) - 1
+
+
+def _pages(index: Index, keys: list[int]) -> list[dict[str, Any]]:
+    if not keys:
+        return []
+    columns = ", ".join(f"[{c}]" for c in (*RESULT_COLUMNS, "comments_text", "search_key"))
+    rows = index.query(
+        f"SELECT {columns} FROM pages WHERE search_key IN ({', '.join('?' for _ in keys)})", keys
+    )
+    by_key = {row.pop("search_key"): row for row in rows}
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def _snippet_of(row: dict[str, Any], forms: set[str], prefixes: tuple[str, ...]) -> str:
+    text, hits = snippet(row.get("text"), forms, prefixes, with_hits=True)
+    if not hits and row.get("comments_text"):
+        in_comments, hits = snippet(row["comments_text"], forms, prefixes, with_hits=True)
+        if hits:
+            return "(comments) " + in_comments
+    return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 import textwrap
 from functools import wraps
@@ -190,46 +191,82 @@ def _progress(message: str) -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("query")
 @click.option("--source", "sources", multiple=True, metavar="S", help="Only pages of this source (repeatable).")
-@click.option("--lang", "language", metavar="L", help="Only pages in this language (ISO 639-1, e.g. ru, en).")
-@click.option("--since", metavar="DATE", help="Published (else captured) on or after DATE (YYYY-MM-DD).")
-@click.option("--until", metavar="DATE", help="Published (else captured) on or before DATE.")
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Only pages in this language (ISO 639-1: ru, en; repeatable).")
+@click.option("--author", "authors", multiple=True, metavar="NAME", help="Only pages whose byline has every word of NAME (repeatable).")
+@click.option("--domain", "domains", multiple=True, metavar="D", help="Only pages from domain D or its subdomains (repeatable).")
+@click.option("--since", metavar="DATE", help="Dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Dated on or before DATE (YYYY-MM includes the whole month).")
+@click.option(
+    "--dates", type=click.Choice(["published", "captured"]), default="published", show_default=True,
+    help="What --since/--until compare: the published date (else first capture), or the first capture.",
+)
 @click.option("--url", "url_prefix", metavar="PREFIX", help="Only pages whose URL starts with PREFIX.")
 @click.option("--comments", is_flag=True, help="Also search readers' comments kept apart from articles (e.g. Moon of Alabama).")
-@click.option("--limit", default=20, show_default=True, metavar="N", type=int, help="At most N results.")
+@click.option(
+    "--sort", type=click.Choice(["relevance", "newest", "oldest"]),
+    help="Order of results [default: relevance with words, newest without].",
+)
+@click.option("--limit", default=20, show_default=True, metavar="N", type=int, help="Results per page.")
+@click.option("--page", "page_number", default=1, show_default=True, metavar="N", type=int, help="Which page of results.")
 @data_option
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON array.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the results as CSV with a header row.")
 @fails_cleanly
-def search(query: str, sources, language, since, until, url_prefix, comments, limit, data, as_json) -> None:
+def search(
+    query: str, sources, languages, authors, domains, since, until, dates, url_prefix, comments, sort, limit,
+    page_number, data, as_json, as_csv,
+) -> None:
     """Full-text search of the captured pages' titles and text.
 
-    QUERY is words (all must match), "an exact phrase", prefix* or
-    AND/OR/NOT; an empty QUERY ("") lists the newest pages matching the
-    filters.
+    Words match in any inflection, Russian and English alike: Казахстан
+    finds Казахстане, protest finds protesters. QUERY is words (all must
+    match), "an exact phrase", prefix*, AND / OR / NOT and (parentheses);
+    other punctuation is read as text. An empty QUERY ("") lists the newest
+    pages matching the filters. Matched words are [marked] in snippets.
+
+    Relevance ranks all matches, or the 2,000 newest when there are more
+    (the output says so); --sort newest walks the whole archive by date.
 
     \b
     Example:
-        mediarchive search '"Russian troops" Kherson' --lang en --since 2022-11-01 --limit 5
+        mediarchive search '"Russian troops" Kherson' --lang en --since 2022-11 --limit 5
+        mediarchive search Казахстан --source svpressa --csv > kazakhstan.csv
     """
+    from archive.replay import replay_url
     from archive.search import SearchQuery
     from archive.search import search as run_search
 
+    if as_json and as_csv:
+        raise UsageError("choose one of --json and --csv")
+    if page_number < 1:
+        raise UsageError("--page must be 1 or more")
     query_obj = SearchQuery(
-        text=query, sources=sources, language=language, since=since, until=until, url_prefix=url_prefix,
-        comments=comments, limit=limit,
+        text=query, sources=sources, languages=languages, authors=authors, domains=domains, since=since,
+        until=until, dates=dates, url_prefix=url_prefix, comments=comments, sort=sort, limit=limit,
+        offset=(page_number - 1) * max(limit, 1),
     )
-    from archive.replay import replay_url
-
     with _open_index(data) as index:
-        results = run_search(index, query_obj)
-    for row in results:
+        found = run_search(index, query_obj)
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    rows = found.rows
+    for row in rows:
         row["replay_url"] = replay_url(row["url"], row["last_captured"] or "")
     if as_json:
-        _print_json(results)
+        _print_json(rows)
         return
-    if not results:
-        click.echo("no results", err=True)
+    if as_csv:
+        _print_csv(rows, [*SEARCH_CSV_COLUMNS])
         return
-    for number, row in enumerate(results, 1):
+    if not rows:
+        click.echo("no results" + (f" on page {page_number}" if page_number > 1 and found.total else ""), err=True)
+        return
+    first = query_obj.offset + 1
+    heading = f"{found.describe_total()} match{'' if found.total == 1 and not found.total_is_lower_bound else 'es'}; {first}-{first + len(rows) - 1} by {found.sort}"
+    if found.ranked_among:
+        heading += f" (ranked among the newest {found.ranked_among:,}; --sort newest for all)"
+    click.echo(heading, err=True)
+    for number, row in enumerate(rows, first):
         click.echo(f"{number}. {row['title'] or '(no title)'}")
         when = (row["published"] or row["first_captured"] or "")[:10]
         facts = " · ".join(x for x in (when, row["source"], row["language"], row["author"]) if x)
@@ -238,6 +275,20 @@ def search(query: str, sources, language, since, until, url_prefix, comments, li
         snippet = row.get("snippet") or (row["text"] or "")[:200]
         if snippet:
             click.echo(textwrap.indent(textwrap.fill(" ".join(snippet.split()), 96), "   "))
+
+
+SEARCH_CSV_COLUMNS = (
+    "url", "title", "author", "published", "language", "source", "first_captured", "last_captured",
+    "word_count", "snippet", "replay_url",
+)
+
+
+def _print_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    import csv
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
 
 
 # -- show ------------------------------------------------------------------
@@ -698,12 +749,50 @@ def replay(host: str, port: int, allow_remote: bool, setup_only: bool, data: str
     process, base = pywb.start(datadir, host, port, python)
     click.echo(f"replaying {datadir.root} at {base}  (a page's calendar: {base}*/URL; Ctrl-C stops)", err=True)
     click.echo(base)
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=10)
-        click.echo("stopped", err=True)
+    _serve_until_stopped(process)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host that is not a loopback address.")
+@click.option(
+    "--replay-url", default="http://127.0.0.1:8080/archive/", show_default=True, metavar="URL",
+    help="Where `mediarchive replay` serves the archive, for the pages' replay links.",
+)
+@data_option
+@fails_cleanly
+def ui(host: str, port: int, allow_remote: bool, replay_url: str, data: str | None) -> None:
+    """Browse and search the index in a web browser (Datasette, read-only).
+
+    The Articles table searches titles and text the way `mediarchive search`
+    does (any inflection, Russian and English), with facets by source,
+    language, author and month, a chart of articles per month per source,
+    and for each page links to its replay and its full text. Canned
+    queries: search with snippets, latest per source, edited articles,
+    removed articles. SQL is allowed and read-only: the index is opened
+    immutable; restart the UI after a crawl to see its pages. Listens on
+    127.0.0.1 only, unless another address is named with --allow-remote.
+    Ctrl-C stops it.
+
+    \b
+    Example:
+        mediarchive ui --port 8001 --data ./data
+    """
+    from archive import replay as pywb
+    from archive import webui
+
+    pywb.check_bind(host, allow_remote)
+    datadir = DataDir.resolve(data)
+    with _open_index(data):  # creates or upgrades the schema the UI expects
+        pass
+    warning = webui.checkpoint(datadir.index_path)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    process, base = webui.start(datadir.index_path, host, port, replay_url)
+    click.echo(f"serving the index of {datadir.root} at {base}  (articles: {base}index/articles; Ctrl-C stops)", err=True)
+    click.echo(base)
+    _serve_until_stopped(process)
 
 
 @main.command(context_settings=CONTEXT)
@@ -752,6 +841,30 @@ def export(wacz_path: Path | None, cdxj_path: Path | None, sources, since, until
 
 
 # -- helpers ---------------------------------------------------------------
+
+
+def _serve_until_stopped(process) -> None:
+    """Wait on a server process; Ctrl-C or SIGTERM stop it too, so that no
+    server outlives the command that started it."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        click.echo("stopping", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _open_index(data: str | None):

@@ -169,7 +169,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> RunReport:
     with Index(datadir.index_path) as index:
         for label, query in (("English", "harbour renovation"), ("Russian", "урожай гречихи")):
             echo(f"3. {label} search: mediarchive search '{query}'")
-            results = search(index, SearchQuery(text=query, limit=3))
+            results = search(index, SearchQuery(text=query, limit=3)).rows
             for row in results:
                 echo(f"   - [{row['language']}] {row['title']} ({(row['published'] or '')[:10]}, {row['author'] or '-'})")
                 echo(f"     {row['url']}")

@@ -21,9 +21,10 @@ def test_there_are_the_commands_the_issue_names():
 def test_each_command_has_help_ending_in_an_example(name):
     result = CliRunner().invoke(main, [name, "--help"])
     assert result.exit_code == 0
-    lines = [l for l in result.output.strip().splitlines() if l.strip()]
-    assert lines[-2].strip() == "Example:", result.output
-    assert lines[-1].strip().startswith(f"mediarchive {name}")
+    lines = [l.strip() for l in result.output.strip().splitlines() if l.strip()]
+    heading = max(i for i, l in enumerate(lines) if l in ("Example:", "Examples:"))
+    examples = lines[heading + 1:]
+    assert examples and all(l.startswith(f"mediarchive {name}") for l in examples), result.output
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -134,14 +134,14 @@ def test_search_filters(tmp_path, index):
         indexer.index_directory(tmp_path)
 
     def urls(**kwargs):
-        return [r["url"] for r in search(index, SearchQuery(**kwargs))]
+        return [r["url"] for r in search(index, SearchQuery(**kwargs)).rows]
 
     assert urls(text="protesters square") == ["https://a.example/news/1.html"]
     assert urls(text='"gathered in the square"') == ["https://a.example/news/1.html"]
     assert urls(text="protest*") == ["https://a.example/news/1.html"]
     assert urls(text="covid-19") == ["https://a.example/news/3.html"]  # not FTS syntax: plain words
     assert urls(text="Казахстане") == ["https://a.example/news/2.html"]
-    assert urls(text="", language="ru") == ["https://a.example/news/2.html"]
+    assert urls(text="", languages=("ru",)) == ["https://a.example/news/2.html"]
     assert len(urls(text="", since="2024-03-01", until="2024-03")) == 3
     assert urls(text="", since="2024-03-02") == []
     assert urls(text="", until="2024-02") == []

@@ -1,0 +1,337 @@
+"""Search: inflections in Russian and English, phrases and prefixes,
+filters, orders, paging, snippets, the CLI's outputs and every kind of bad
+query."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import ftsquery, searchindex
+from archive.errors import UsageError
+from archive.index import Index
+from archive.search import SearchQuery, search
+from archive.snippets import snippet
+from archive.textnorm import Normaliser
+from crawler.cli import main
+
+ZYTE = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "extraction" / "zyte-article-benchmark"
+
+PAGES = [
+    # url, source, language, author, published, title, text
+    ("https://svpressa.ru/politic/article/1/", "svpressa", "ru", "Ирина Соколова", "2022-01-05T21:13:00+03:00",
+     "Протесты в Казахстане", "В Казахстане продолжаются протесты. Протестующие вышли на площадь в Алматы."),
+    ("https://svpressa.ru/politic/article/2/", "svpressa", "ru", "Сергей Аксёнов", "2022-03-10T10:00:00+03:00",
+     "Газ для Европы", "Поставки газа из Казахстана в Европу выросли. Путину доложили о росте экспорта."),
+    ("https://www.moonofalabama.org/2022/01/kazakhstan.html", "moonofalabama", "en", "b", "2022-01-06T12:00:00-05:00",
+     "Kazakhstan: the protests", "Protesters gathered in Almaty. The protest was about fuel prices, not about Moscow."),
+    ("https://www.moonofalabama.org/2022/02/ukraine.html", "moonofalabama", "en", "b", "2022-02-20T12:00:00-05:00",
+     "Ukraine - escalation", "Russian troops were moved towards the border. Nobody protested in Kyiv."),
+    ("https://news.example.com/2021/escobar.html", "escobar", "en", "Pepe Escobar", None,
+     "The Eurasian century", "Running through Central Asia, trade corridors connect China with Europe."),
+]
+
+
+def add(index: Index, url, source, language, author, published, title, text, captured="2023-05-01T00:00:00Z", **extra):
+    index.add_page(
+        {"url": url, "source": source, "language": language, "author": author, "published": published,
+         "title": title, "text": text, "last_captured": captured, **extra},
+        record_id=f"<urn:uuid:{url}>",
+    )
+
+
+@pytest.fixture
+def index():
+    with Index() as index:
+        for page in PAGES:
+            add(index, *page)
+        yield index
+
+
+def urls(index, text="", **kwargs):
+    return [r["url"].split("/")[-2] if r["url"].endswith("/") else r["url"].rsplit("/", 1)[-1]
+            for r in search(index, SearchQuery(text=text, **kwargs)).rows]
+
+
+# -- inflections, phrases, prefixes -------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["Казахстан", "Казахстана", "Казахстане", "казахстаном", "КАЗАХСТАНУ"])
+def test_russian_inflections_meet(index, word):
+    assert sorted(urls(index, word)) == ["1", "2"]
+
+
+@pytest.mark.parametrize("word", ["protest", "protests", "protesters", "protesting", "Protested"])
+def test_english_inflections_meet(index, word):
+    assert sorted(urls(index, word)) == ["kazakhstan.html", "ukraine.html"]
+
+
+def test_russian_participles_and_names(index):
+    assert urls(index, "протестующих") == ["1"]
+    assert urls(index, "Путин") == ["2"]
+    assert urls(index, "протест") == ["1"]
+
+
+def test_phrases_keep_word_order_in_both_languages(index):
+    assert urls(index, '"в Казахстане продолжаются"') == ["1"]
+    assert urls(index, '"Казахстан продолжается"') == ["1"]  # a phrase of inflected forms
+    assert urls(index, '"продолжаются в Казахстане"') == []
+    assert urls(index, '"Russian troops"') == ["ukraine.html"]
+    assert urls(index, '"troops Russian"') == []
+    assert urls(index, '"trade corridor"') == ["escobar.html"]
+
+
+def test_prefixes_in_both_languages(index):
+    assert sorted(urls(index, "Казах*")) == ["1", "2"]
+    assert sorted(urls(index, "казахстан*")) == ["1", "2"]  # longer than the stem
+    assert urls(index, "Алмат*") == ["1"]
+    assert sorted(urls(index, "Kazakh*")) == ["kazakhstan.html"]
+    assert urls(index, "corrid*") == ["escobar.html"]
+
+
+def test_boolean_operators(index):
+    assert urls(index, "Казахстан NOT протест") == ["2"]
+    assert sorted(urls(index, "Алматы OR Европу")) == ["1", "2"]
+    assert urls(index, "(troops OR corridors) NOT China") == ["ukraine.html"]
+
+
+def test_words_match_across_title_and_text(index):
+    assert urls(index, "escalation border") == ["ukraine.html"]
+
+
+def test_the_real_russian_articles_of_the_benchmark_are_found_by_other_forms():
+    truth = json.loads((ZYTE / "ground-truth.json").read_text(encoding="utf-8"))
+    with Index() as index:
+        for number, (key, item) in enumerate(sorted(truth.items())):
+            add(index, item["url"], "zyte", None, None, None, item.get("headline"), item.get("articleBody"),
+                captured=f"2023-05-01T00:00:{number % 60:02d}Z")
+        cases = {
+            "диеты": "vse-diety.com/dieta-atkinsa.html",  # the text says диета, диеты, диет
+            "фудблогерами": "fudblogera-po-versii-wday-ru",  # фудблогеры, фудблогера
+            "красавицу": "prevratilas-v-staruhu",  # красавица
+        }
+        for query, expected in cases.items():
+            found = [r["url"] for r in search(index, SearchQuery(text=query, limit=50)).rows]
+            assert any(expected in u for u in found), (query, found)
+        found = [r["url"] for r in search(index, SearchQuery(text='"средняя суточная калорийность"')).rows]
+        assert len(found) == 1 and "dieta-atkinsa" in found[0]
+
+
+# -- filters, orders, paging, snippets ---------------------------------------
+
+
+def test_filters(index):
+    assert sorted(urls(index, "Казахстан", sources=("svpressa",))) == ["1", "2"]
+    assert urls(index, "protest", sources=("moonofalabama",), languages=("ru",)) == []
+    assert urls(index, "", languages=("ru",), sort="oldest") == ["1", "2"]
+    assert urls(index, "", authors=("Сергей Аксёнов",)) == ["2"]
+    assert urls(index, "", authors=("аксенов",)) == ["2"]  # ё and case do not matter
+    assert urls(index, "", authors=("Escobar",)) == ["escobar.html"]
+    assert urls(index, "", authors=("Pepe Smith",)) == []  # every word of the name
+    assert sorted(urls(index, "", domains=("moonofalabama.org",))) == ["kazakhstan.html", "ukraine.html"]
+    assert urls(index, "", domains=("example.com",)) == ["escobar.html"]  # subdomains included
+    assert urls(index, "", domains=("https://www.svpressa.ru/",), sort="oldest") == ["1", "2"]
+    assert urls(index, "", url_prefix="https://svpressa.ru/politic/article/2") == ["2"]
+
+
+def test_date_ranges_published_else_captured(index):
+    assert urls(index, "", since="2022-02", until="2022-02") == ["ukraine.html"]
+    assert urls(index, "", since="2022-01-06", until="2022-01-06") == ["kazakhstan.html"]
+    assert sorted(urls(index, "", since="2022", until="2022")) == ["1", "2", "kazakhstan.html", "ukraine.html"]
+    assert urls(index, "", since="2023-05-01") == ["escobar.html"]  # no published date: its capture's
+    assert urls(index, "Kazakhstan", until="2021-12-31") == []
+    assert len(urls(index, "", dates="captured", since="2023-05-01", until="2023-05")) == 5
+    assert urls(index, "", dates="captured", until="2023-04") == []
+
+
+def test_orders_and_paging(index):
+    everything = urls(index, "", limit=10)
+    assert everything == ["escobar.html", "2", "ukraine.html", "kazakhstan.html", "1"]  # newest first
+    assert urls(index, "", sort="oldest", limit=10) == everything[::-1]
+    assert urls(index, "", limit=2, offset=2) == everything[2:4]
+    result = search(index, SearchQuery(text="", limit=2))
+    assert result.total == 5 and not result.total_is_lower_bound
+    # relevance: the title match outweighs a passing mention
+    assert urls(index, "Kazakhstan protest") == ["kazakhstan.html"]
+    assert urls(index, "protest", sort="relevance")[0] == "kazakhstan.html"
+    assert urls(index, "protest", sort="newest") == ["ukraine.html", "kazakhstan.html"]
+
+
+def test_relevance_over_many_matches_is_ranked_in_the_newest_window(monkeypatch):
+    import archive.search as module
+
+    monkeypatch.setattr(module, "RANK_WINDOW", 3)
+    with Index() as index:
+        for day in range(1, 8):
+            words = "harbour " * (9 if day == 1 else 1)
+            add(index, f"https://a.example/{day}", "a", "en", None, f"2024-01-0{day}", f"Day {day}", words + "news")
+        result = search(index, SearchQuery(text="harbour"))
+        assert result.ranked_among == 3 and result.total == 7
+        assert [r["url"][-1] for r in result.rows] == ["7", "6", "5"]  # day 1 is the best match but too old
+        assert [r["url"][-1] for r in search(index, SearchQuery(text="harbour", since="2024-01-01", until="2024-01-02")).rows] == ["1", "2"]
+
+
+def test_snippets_mark_the_matched_forms(index):
+    (row,) = search(index, SearchQuery(text="протестующих Алматы")).rows
+    # протестующие and протесты share the stem протест
+    assert row["snippet"] == "В Казахстане продолжаются [протесты]. [Протестующие] вышли на площадь в [Алматы]."
+    (row,) = search(index, SearchQuery(text="corrid*")).rows
+    assert "trade [corridors] connect" in row["snippet"]
+
+
+def test_snippet_is_cut_around_the_best_cluster():
+    text = " ".join(["filler"] * 100 + ["the", "harbour", "plan", "was", "approved"] + ["filler"] * 100)
+    norm = Normaliser()
+    result = snippet(text, {norm.word("harbour"), norm.word("approved")}, window=10, norm=norm)
+    assert result.startswith("…") and result.endswith("…")
+    assert "[harbour] plan was [approved]" in result
+
+
+def test_edits_and_removals_leave_no_stale_words(index):
+    add(index, "https://svpressa.ru/politic/article/1/", "svpressa", "ru", "Ирина Соколова",
+        "2022-01-05T21:13:00+03:00", "Выборы", "Выборы в парламент прошли спокойно.", captured="2023-06-01T00:00:00Z")
+    assert urls(index, "протестующих") == []
+    assert urls(index, "выборах") == ["1"]
+    assert index.db.execute("SELECT count(*) FROM pages_search WHERE pages_search MATCH 'казахста'").fetchone()[0] == 1
+
+
+def test_an_index_of_another_reduction_is_rebuilt(tmp_path):
+    path = tmp_path / "index.sqlite"
+    with Index(path) as index:
+        add(index, *PAGES[0])
+        searchindex.set_version(index.db.conn, "0/old")
+        index.db.conn.commit()
+        index.db.execute(f"INSERT INTO {searchindex.TABLE} ({searchindex.TABLE}) VALUES ('delete-all')")
+        index.db.conn.commit()
+    with Index(path) as index:
+        assert urls(index, "Казахстане") == ["1"]
+        assert searchindex.stored_version(index.db.conn) != "0/old"
+
+
+def test_a_schema_1_index_is_upgraded(tmp_path):
+    path = tmp_path / "index.sqlite"
+    with Index(path) as index:
+        add(index, *PAGES[2])
+        index.db.execute(f"DROP TABLE {searchindex.TABLE}")
+        index.db.execute("DELETE FROM search_meta")
+        index.db.execute("CREATE VIRTUAL TABLE pages_fts USING fts5(title, text)")
+        index.db.conn.commit()
+    with Index(path) as index:
+        assert "pages_fts" not in index.db.table_names()
+        assert urls(index, "protesters") == ["kazakhstan.html"]
+
+
+# -- bad queries -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, expected, note",
+    [
+        ('"в Казахстане', ["1"], "unclosed quote"),
+        ("(Казахстан OR Европу", ["1", "2"], "unclosed '('"),
+        ("Казахстан)", ["1", "2"], "unmatched ')'"),
+        ("Казахстан AND", ["1", "2"], "AND with nothing"),
+        ("OR protest", ["kazakhstan.html", "ukraine.html"], "OR with nothing"),
+        ("Kazakhstan NOT", ["kazakhstan.html"], "NOT with nothing"),
+        ("title:Kazakhstan", [], None),  # not a column filter: the words "title" and "kazakhstan"
+        ("NEAR(fuel prices)", [], None),  # not FTS5's NEAR: a word "near"
+        ("fuel^ prices", ["kazakhstan.html"], None),
+        ("covid-19 OR fuel", ["kazakhstan.html"], None),
+        ("'; DROP TABLE pages; --", [], None),
+        ("Robert'); DELETE FROM pages WHERE ('1'='1", [], "unmatched ')'"),
+        ('protest"', ["kazakhstan.html", "ukraine.html"], "unclosed quote"),
+        ("{title}: protest", [], None),  # the words "title" and "protest"
+    ],
+)
+def test_bad_queries_are_read_as_text(index, query, expected, note):
+    result = search(index, SearchQuery(text=query))
+    assert sorted(r["url"].rstrip("/").rsplit("/", 1)[-1] for r in result.rows) == expected
+    assert (note is None and result.notes == []) or any(note in n for n in result.notes)
+    assert index.db.execute("SELECT count(*) FROM pages").fetchone()[0] == len(PAGES)
+
+
+@pytest.mark.parametrize("query", ["", "   ", '""', "*", "()", "AND OR NOT", "!!! ???"])
+def test_a_query_without_words_is_refused_or_lists(index, query):
+    if query.strip():
+        with pytest.raises(UsageError, match="nothing to search for"):
+            search(index, SearchQuery(text=query))
+    else:
+        assert len(search(index, SearchQuery(text=query)).rows) == 5
+
+
+def test_a_query_that_only_excludes_is_refused(index):
+    with pytest.raises(UsageError, match="NOT must follow"):
+        search(index, SearchQuery(text="NOT Kyiv"))
+
+
+def test_every_expression_is_valid_fts5():
+    samples = ['a "b', "((", "))", "a OR OR b", "NOT", '"', "a NOT NOT b", "a (b", "* a*", "a AND (OR b)", "(a) (b)"]
+    with Index() as index:
+        for sample in samples:
+            try:
+                expression = ftsquery.match_expression(sample)
+            except (ftsquery.EmptyQuery, ftsquery.QueryError):
+                continue
+            index.db.execute(f"SELECT rowid FROM {searchindex.TABLE} WHERE {searchindex.TABLE} MATCH ?", [expression])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["NOT Kyiv"], "NOT must follow"),
+        (["!!!"], "nothing to search for"),
+        (["x", "--since", "yesterday"], "is not a date"),
+        (["x", "--domain", "not a domain"], "is not a domain"),
+        (["x", "--author", "..."], "has no name in it"),
+        (["x", "--page", "0"], "--page must be 1 or more"),
+        (["x", "--json", "--csv"], "choose one of --json and --csv"),
+        (["", "--sort", "relevance"], "needs words"),
+    ],
+)
+def test_cli_refuses_bad_queries_in_one_line(tmp_path, args, message):
+    with Index(tmp_path / "index.sqlite") as index:
+        add(index, *PAGES[0])
+    result = CliRunner().invoke(main, ["search", *args, "--data", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert f"error: " in result.output and message in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+# -- the CLI's outputs -------------------------------------------------------
+
+
+@pytest.fixture
+def datadir(tmp_path):
+    with Index(tmp_path / "index.sqlite") as index:
+        for page in PAGES:
+            add(index, *page)
+    return tmp_path
+
+
+def test_cli_text_json_and_csv(datadir):
+    text = CliRunner().invoke(main, ["search", "Казахстане", "--data", str(datadir)])
+    assert text.exit_code == 0, text.output
+    assert "2 matches; 1-2 by relevance" in text.output
+    assert "[Казахстане]" in text.output
+    as_json = CliRunner().invoke(main, ["search", "protesters", "--json", "--sort", "newest", "--data", str(datadir)])
+    rows = json.loads(as_json.stdout)
+    assert [r["url"].rsplit("/", 1)[-1] for r in rows] == ["ukraine.html", "kazakhstan.html"]
+    assert rows[0]["snippet"] == "Russian troops were moved towards the border. Nobody [protested] in Kyiv."
+    assert rows[0]["replay_url"].startswith("http://127.0.0.1:8080/archive/20230501000000/")
+    as_csv = CliRunner().invoke(main, ["search", "", "--lang", "ru", "--csv", "--limit", "1", "--page", "2", "--data", str(datadir)])
+    table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(table) == 1 and table[0]["url"] == "https://svpressa.ru/politic/article/1/"
+    assert {"url", "title", "published", "snippet", "replay_url"} <= set(table[0])
+
+
+def test_cli_notes_how_a_query_was_read(datadir):
+    result = CliRunner().invoke(main, ["search", '"в Казахстане', "--data", str(datadir)])
+    assert result.exit_code == 0
+    assert "note: an unclosed quote was closed at the end of the query" in result.output
+    assert re.search(r"1 match; 1-1 by relevance", result.output)
