@@ -150,6 +150,20 @@ def _extract_job(
     return result
 
 
+#: What a worker extracts once when warmed up: loads trafilatura, its date
+#: search and py3langid's model, as the first real page would.
+WARM_UP_PAGE = (
+    b"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Warm-up</title>"
+    b"<meta property='article:published_time' content='2025-01-02T03:04:05+00:00'></head><body><article>"
+    b"<h1>Warm-up</h1><p>" + b"The extraction worker loads its libraries and models on this page. " * 12
+    + b"</p></article></body></html>"
+)
+
+
+def _warm_up_job() -> bool:
+    return isinstance(_extract_job(WARM_UP_PAGE, "http://localhost/warm-up", "text/html; charset=utf-8", None), dict)
+
+
 class Indexer:
     """Indexes WARC files into an :class:`Index`.
 
@@ -186,6 +200,17 @@ class Indexer:
         self.close()
 
     # -- public ----------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Start the extraction workers now, each extracting one small page,
+        and return at once: a crawl then runs while the workers start (a
+        second or more of CPU each: interpreter, trafilatura, models), instead
+        of the indexing that follows it paying for that."""
+        if self.workers == 0:
+            return
+        pool = self._get_pool()
+        for _ in range(self.workers):  # a spawn pool starts one worker per job waiting, up to `workers`
+            pool.submit(_warm_up_job)
 
     def index_directory(self, directory: Path) -> IndexStats:
         """Index every closed WARC file of ``directory`` not yet indexed as it is now."""

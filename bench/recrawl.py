@@ -18,15 +18,26 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def start_site(pages: int) -> tuple[subprocess.Popen, str]:
+def start_site(pages: int, latency_ms: float = 0) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.site", "--pages", str(pages)], cwd=REPO, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bench.site", "--pages", str(pages), "--latency-ms", str(latency_ms), "--warm"],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
     )
     line = process.stdout.readline().strip()
     if not line.startswith("LISTENING "):
         process.kill()
         raise SystemExit(f"bench site did not start: {line!r}")
     return process, line.split(" ", 1)[1]
+
+
+def sources_yaml(base: str, concurrency: int = 8) -> str:
+    """The bench site as a source: no delay (no AutoThrottle), ``concurrency`` per host."""
+    return (
+        "sources:\n  - name: bench\n"
+        f"    start_urls: ['{base}/news/']\n    feeds: ['{base}/feed.xml']\n    sitemaps: ['{base}/sitemap.xml']\n"
+        f"    delay: 0\n    concurrency: {concurrency}\n    requisites: false\n"
+        "    article_pattern: ['/articles/\\d+\\.html$']\n    follow_pattern: ['/news/(\\?page=\\d+)?$']\n"
+    )
 
 
 def crawl(config: Path, data: Path) -> tuple[float, int, str]:
@@ -51,12 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="mediarchive-bench-") as tmp:
             config = Path(tmp) / "sources.yaml"
-            config.write_text(
-                "sources:\n  - name: bench\n"
-                f"    start_urls: ['{base}/news/']\n    feeds: ['{base}/feed.xml']\n    sitemaps: ['{base}/sitemap.xml']\n"
-                "    delay: 0\n    concurrency: 8\n    requisites: false\n"
-                "    article_pattern: ['/articles/\\d+\\.html$']\n    follow_pattern: ['/news/(\\?page=\\d+)?$']\n"
-            )
+            config.write_text(sources_yaml(base))
             data = Path(tmp) / "data"
             first_s, first_bytes, first_line = crawl(config, data)
             second_s, second_total, second_line = crawl(config, data)

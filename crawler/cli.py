@@ -98,6 +98,10 @@ def main() -> None:
     help="Answer the spiders from these WARC files instead of the network (repeatable); they are imported.",
 )
 @click.option(
+    "--no-index", "no_index", is_flag=True,
+    help="Capture only: write WARC files, extract and index nothing (the next run without it indexes them first).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
@@ -113,6 +117,7 @@ def crawl(
     backfill: bool,
     since: str | None,
     from_warc: tuple[Path, ...],
+    no_index: bool,
     log_level: str,
 ) -> None:
     """Crawl sources into WARC files, then index what was captured.
@@ -135,6 +140,12 @@ def crawl(
     the given WARC files (URLs they do not hold answer 404) and the summary
     shows what they found there.
 
+    With --no-index, the run only captures: no extraction, no index, no
+    replay index, so the crawl runs at full speed (e.g. on a busy machine,
+    indexing later). Files it wrote are indexed by the next run without
+    --no-index, before that run crawls (or by `mediarchive reindex`); until
+    then they are not searchable and the run re-fetches their articles.
+
     \b
     Example:
         mediarchive crawl --config config/sources.yaml --source moonofalabama --data ./data
@@ -147,6 +158,8 @@ def crawl(
     selected = config.select(list(sources))
     if not selected:
         raise UsageError(f"{config_path}: no enabled source to crawl")
+    if no_index and from_warc:
+        raise UsageError("--from-warc imports (indexes) its files: not with --no-index")
     if since is not None:
         if not backfill:
             raise UsageError("--since goes with --backfill")
@@ -163,7 +176,7 @@ def crawl(
         click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
     report = routine_run(
         config, selected, datadir, settings_overrides=overrides, recheck=recheck, from_warc=from_warc,
-        backfill=backfill, since=since,
+        backfill=backfill, since=since, index=not no_index,
         progress=_progress if interactive else logging.getLogger("mediarchive").info,
     )
     click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")

@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from scrapy import Request, signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response
 from scrapy.settings import Settings
 
 from archive.cdxj import replay_index_path, update_replay_index
@@ -22,12 +24,12 @@ from archive.config import Config, Source
 from archive.datadir import DataDir
 from archive.index import Index
 from archive.importer import import_file
-from archive.indexer import Indexer
+from archive.indexer import Indexer, IndexStats
 from archive.lock import DataLock
 from archive.runs import RunReport, changes_since, write_report
 from archive.schedule import Known, crawl_state
 from archive.warcwriter import OPEN_SUFFIX, recover_open_file
-from crawler.spiders.source import spider_class_for
+from crawler.spiders.source import ROLE_META, spider_class_for
 
 HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
 #: Close reasons of a crawl that ran to its end or to a configured limit.
@@ -78,20 +80,39 @@ def run_crawl(
     sources: Sequence[Source],
     settings: Settings,
     states: Mapping[str, Mapping[str, Known]] | None = None,
+    on_first_article: Callable[[], None] | None = None,
     **spider_arguments: Any,
 ) -> list[SourceReport]:
     """Crawl every source to its end (blocks); one report per source.
-    ``states`` gives, per source, what the archive already holds."""
+    ``states`` gives, per source, what the archive already holds;
+    ``on_first_article`` is called once, when the first article arrives
+    (the indexer starts its extraction workers then: a run that fetches no
+    article, such as a recheck of an unchanged site, starts none)."""
     settings = settings.copy()
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # our handlers: crawler.logsetup
     process = CrawlerProcess(settings)
     crawlers = []
+    first_article = _Once(on_first_article) if on_first_article else None
     for source in sources:
         crawler = process.create_crawler(spider_class_for(source))
+        if first_article is not None:
+            crawler.signals.connect(first_article.response_received, signal=signals.response_received)
         crawlers.append((source, crawler))
         process.crawl(crawler, state=(states or {}).get(source.name), **spider_arguments)
     process.start()
     return [_report(source.name, crawler.stats.get_stats()) for source, crawler in crawlers]
+
+
+class _Once:
+    """Calls ``action`` on the first 2xx article response of any crawler."""
+
+    def __init__(self, action: Callable[[], None]):
+        self.action: Callable[[], None] | None = action
+
+    def response_received(self, response: Response, request: Request) -> None:
+        if self.action is not None and request.meta.get(ROLE_META) == "article" and 200 <= response.status < 300:
+            action, self.action = self.action, None
+            action()
 
 
 def routine_run(
@@ -104,6 +125,7 @@ def routine_run(
     from_warc: Sequence[Path] = (),
     backfill: bool = False,
     since: str | None = None,
+    index: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> RunReport:
     """One run, as cron starts it: lock the data directory, mend what a
@@ -113,20 +135,27 @@ def routine_run(
     With ``from_warc``, the spiders are answered from those WARC files
     instead of the network and write no WARC of their own: the files are
     imported into the archive (once) and the report says what the spiders
-    found in them and what they missed."""
+    found in them and what they missed.
+
+    With ``index=False`` the run only captures: it writes WARC files and
+    indexes nothing, neither what an earlier run left nor what it fetched
+    (no extraction at all). The next run that indexes takes those files
+    first, before it crawls."""
+    if from_warc and not index:
+        raise ValueError("WARC files given to answer the spiders are imported, that is indexed: not with index=False")
     progress = progress or (lambda message: None)
     started = datetime.now(timezone.utc).replace(microsecond=0)
     clock = time.monotonic()
     report = RunReport(started=started.strftime("%Y-%m-%dT%H:%M:%SZ"), recheck=recheck)
-    with DataLock(datadir.root), Index(datadir.index_path) as index:
+    with DataLock(datadir.root), Index(datadir.index_path) as index_db:
         for leftover in sorted(datadir.warcs.rglob("*" + OPEN_SUFFIX)) if datadir.warcs.is_dir() else []:
             kept = recover_open_file(leftover)
             report.recovered_files.append(kept.name if kept else f"{leftover.name} (empty, removed)")
             progress(f"recovered {leftover.name} from an interrupted run")
         with Indexer(
-            index, source_for_url=config.source_for_url, source_options=config.extraction_options(), progress=progress
+            index_db, source_for_url=config.source_for_url, source_options=config.extraction_options(), progress=progress
         ) as indexer:
-            before = indexer.index_directory(datadir.warcs)
+            before = indexer.index_directory(datadir.warcs) if index else IndexStats()
             report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
             report.failures += before.failures
             overrides = dict(settings_overrides or {})
@@ -147,23 +176,27 @@ def routine_run(
                 states = {}  # discover everything the files hold
             else:
                 states = {
-                    source.name: crawl_state(index, source.name, schedule=source.recheck, mode=recheck)
+                    source.name: crawl_state(index_db, source.name, schedule=source.recheck, mode=recheck)
                     for source in sources
                 }
             settings = crawler_settings(datadir.warcs, overrides)
-            reports = run_crawl(sources, settings, states, backfill=backfill, since=since)
-            after = indexer.index_directory(datadir.warcs)
+            reports = run_crawl(
+                sources, settings, states, on_first_article=indexer.warm_up if index else None,
+                backfill=backfill, since=since,
+            )
+            after = indexer.index_directory(datadir.warcs) if index else IndexStats()
         new_files = before.indexed_files + after.indexed_files
-        if from_warc or not replay_index_path(datadir).exists():
-            update_replay_index(datadir, index)  # (re)built whole
-        elif new_files:
-            update_replay_index(datadir, index, [datadir.warcs / name for name in new_files])
+        # the replay index follows the index: a capture-only run leaves it to the next run
+        if index and (from_warc or not replay_index_path(datadir).exists()):
+            update_replay_index(datadir, index_db)  # (re)built whole
+        elif index and new_files:
+            update_replay_index(datadir, index_db, [datadir.warcs / name for name in new_files])
         report.indexed = {"files": after.files, "captures": after.captures, "pages": after.pages}
         report.failures += after.failures
         report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
         report.failures += [f"{r.name}: {r.problem}" for r in reports if not r.succeeded]
         report.warc_bytes = sum(r.warc_bytes for r in reports)
-        report.changes = changes_since(index, report.started)
+        report.changes = changes_since(index_db, report.started)
         report.finished = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         report.duration_s = round(time.monotonic() - clock, 1)
         report.exit_code = 0 if not report.failures else 1

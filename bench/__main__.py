@@ -1,0 +1,134 @@
+"""All benchmarks in one run; writes bench/results/latest.md and latest.json.
+
+    python -m bench            # the full run (about 30-40 min on 2 cores)
+    python -m bench --quick    # a smoke run (a few minutes): small sites, one round
+
+Steps: the pipeline benchmark on a generated 2,000-page site, without and
+with 50 ms latency per response ((a) bare Scrapy, (b) capture only, (c) the
+full pipeline, (d) wget, in alternation, medians of several rounds); CPU of
+extraction alone; the recrawl of the unchanged site; RSS over a 100,000-page
+capture; extraction F1 on the Zyte benchmark; language accuracy on two
+labelled sets. Figures are compared as ratios, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import pipeline
+from bench.recrawl import REPO
+from bench.report import goals, markdown
+
+RESULTS = REPO / "bench" / "results"
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal")))
+    wget = subprocess.run([pipeline.WGET, "--version"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "crawler", "archive", "bench"], cwd=REPO,
+                                capture_output=True, text=True).stdout.strip())
+    import scrapy
+    import trafilatura
+
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "scrapy": scrapy.__version__,
+        "trafilatura": trafilatura.__version__,
+        "wget": wget,
+        "commit": commit + ("+uncommitted" if dirty else ""),
+    }
+
+
+def index_languages(data: Path) -> dict:
+    """Language of the full crawl's pages against the bench site's (every fifth article Russian)."""
+    with sqlite3.connect(data / "index.sqlite") as db:
+        rows = db.execute("SELECT url, language FROM pages WHERE url LIKE '%/articles/%'").fetchall()
+    right = sum(
+        (lang == ("ru" if int(url.rsplit("/", 1)[1].split(".")[0]) % 5 == 0 else "en")) for url, lang in rows
+    )
+    return {"set": "bench site as crawled by (c), lang attribute declared", "pages": len(rows),
+            "accuracy": round(right / len(rows), 4) if rows else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sites, one round: a smoke run")
+    parser.add_argument("--pages", type=int, help="articles of the pipeline site (2000; quick: 200)")
+    parser.add_argument("--rounds", type=int, help="rounds of the four tools per condition (3; quick: 1)")
+    parser.add_argument("--memory-pages", type=int, help="articles of the memory crawl (100000; quick: 3000)")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=8, help="per-host concurrency of the Scrapy crawls")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
+    args = parser.parse_args(argv)
+    pages = args.pages or (200 if args.quick else 2000)
+    rounds = args.rounds or (1 if args.quick else 3)
+    memory_pages = args.memory_pages or (3000 if args.quick else 100_000)
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    started = time.monotonic()
+    result: dict = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": args.quick,
+        "machine": machine(),
+        "load_before": os.getloadavg(),
+    }
+    with tempfile.TemporaryDirectory(prefix="mediarchive-bench-") as tmp:
+        work = Path(tmp)
+        log(f"pipeline, {pages} articles, no added latency, concurrency {args.concurrency}, {rounds} round(s)")
+        result["no_latency"] = pipeline.run_condition(pages, 0, args.concurrency, rounds, work, log, with_recrawl=True)
+        log(f"  recrawl: {result['no_latency']['recrawl']}")
+        log("extraction alone (one process, the capture's articles)")
+        result["extraction_alone"] = pipeline.extraction_alone(work / "capture" / "data" / "warcs")
+        log(f"  {result['extraction_alone']}")
+        result["language_crawled"] = index_languages(work / "full" / "data")
+        log(f"pipeline, {pages} articles, {args.latency_ms:g} ms latency, concurrency {args.concurrency}")
+        result["latency"] = pipeline.run_condition(pages, args.latency_ms, args.concurrency, rounds, work / "lat", log)
+        log(f"memory: capture-only crawl of {memory_pages} articles")
+        result["memory"] = pipeline.memory(memory_pages, work, args.concurrency, log)
+        log(f"  {({k: v for k, v in result['memory'].items() if k != 'curve'})}")
+    log("extraction quality (Zyte benchmark)")
+    from bench import extraction_quality, language_accuracy
+
+    quality = extraction_quality.run(extraction_quality.BENCHMARK_DIR, None, 1000)
+    result["extraction_quality"] = {k: v for k, v in quality.to_dict().items() if k != "not_extractable"}
+    log("language accuracy")
+    result["language"] = {
+        "zyte": language_accuracy.zyte(),
+        "synthetic": language_accuracy.synthetic(200 if args.quick else 1000),
+        "crawled": result.pop("language_crawled"),
+    }
+    result["load_after"] = os.getloadavg()
+    result["wall_s"] = round(time.monotonic() - started, 1)
+    result["goals"] = goals(result)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = "quick" if args.quick else "latest"
+    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out / f"{stem}.md").write_text(markdown(result), encoding="utf-8")
+    log(markdown(result))
+    log(f"written: {args.out / (stem + '.md')}, {args.out / (stem + '.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
