@@ -34,8 +34,8 @@ RESULT_COLUMNS = (
 )
 SORTS = ("relevance", "newest", "oldest")
 DATE_FIELDS = ("published", "captured")
-RANK_WINDOW = 2000
-COUNT_LIMIT = 10_000
+RANK_WINDOW = 1000
+COUNT_LIMIT = 1000
 TABLE = searchindex.TABLE
 
 

@@ -8,11 +8,15 @@ each word is reduced the same way to see whether it matched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
-from archive.textnorm import Normaliser, normaliser
+from archive.textnorm import WORD_RE, Normaliser, normaliser
 
-WINDOW = 24  # words in a snippet
+WINDOW = 24  # words in a snippet, about
+CHARS_PER_WORD = 8
+LEAD_CHARS = 30  # context before the first match
 SCAN_LIMIT = 200_000  # characters of a page scanned for matches
 
 
@@ -26,60 +30,77 @@ def snippet(
     norm: Normaliser | None = None,
     with_hits: bool = False,
 ) -> str | tuple[str, int]:
-    """Up to ``window`` words of ``text`` around its best cluster of matches,
-    each match wrapped in ``mark``; "…" where the text is cut. The start of
-    the text when nothing matches; "" for no text. With ``with_hits``:
-    (snippet, number of marked words)."""
-    if not text:
+    """About ``window`` words of ``text`` around its best cluster of
+    matches, each match wrapped in ``mark``; "…" where the text is cut. The
+    start of the text when nothing matches; "" for no text. With
+    ``with_hits``: (snippet, number of marked words).
+
+    Only the words that can match are reduced (see :func:`_candidates`) and
+    the window is measured in characters, so the cost is the matches', not
+    the page's."""
+    if not text or not text.strip():
         return ("", 0) if with_hits else ""
     norm = norm or normaliser()
     forms = set(forms)
     prefixes = tuple(prefixes)
     scanned = text[:SCAN_LIMIT]
-    words = list(norm.spans(scanned))
-    if not words:
-        return ("", 0) if with_hits else ""
-    hits = [i for i, (_, _, form) in enumerate(words) if form in forms or (prefixes and form.startswith(prefixes))]
-    start = max(0, min(_best_start(words, hits, window), len(words) - window))
-    chosen = words[start:start + window]
-    marked = set(hits)
-    pieces = []
-    position = chosen[0][0]
-    shown = 0
-    for i, (begin, end, _) in enumerate(chosen, start):
-        pieces.append(scanned[position:begin])
-        word = scanned[begin:end]
-        if i in marked:
+    span = window * CHARS_PER_WORD
+    hits: list[tuple[int, int, str]] = []
+    candidates = _candidates(forms, prefixes)
+    for match in candidates.finditer(scanned) if candidates else ():
+        form = norm.word(match.group())
+        if form in forms or (prefixes and form.startswith(prefixes)):
+            hits.append((match.start(), match.end(), form))
+    begin = _best_begin(hits, span)
+    begin = max(0, min(begin, len(scanned) - span))
+    if begin > 0:
+        first = WORD_RE.search(scanned, begin)
+        begin = first.start() if first else begin
+    end = begin + span
+    if end >= len(scanned):
+        end = len(scanned)
+    else:
+        cut = WORD_RE.match(scanned, end) or None
+        end = cut.end() if cut else end
+    pieces, position, shown = [], begin, 0
+    for start, stop, _ in hits:
+        if begin <= start and stop <= end:
+            pieces += [scanned[position:start], mark[0], scanned[start:stop], mark[1]]
+            position = stop
             shown += 1
-            word = f"{mark[0]}{word}{mark[1]}"
-        pieces.append(word)
-        position = end
-    if start + window >= len(words):
-        pieces.append(scanned[position:])  # the closing punctuation
+    pieces.append(scanned[position:end])
     body = " ".join("".join(pieces).split())
-    before = "…" if start > 0 else ""
-    after = "…" if start + window < len(words) or len(scanned) < len(text) else ""
-    result = before + body + after
+    result = ("…" if begin > 0 else "") + body + ("…" if end < len(text) else "")
     return (result, shown) if with_hits else result
 
 
-def _best_start(words: list, hits: list[int], window: int) -> int:
-    """The first word of the window holding the most distinct matched forms
-    (then the most matches), a few words of context before the first."""
+def _best_begin(hits: list[tuple[int, int, str]], span: int) -> int:
+    """Where the window holding the most distinct matched forms (then the
+    most matches) begins, with some context before its first match."""
     if not hits:
         return 0
-    best, best_score = hits[0], (0, 0)
+    best, best_score = hits[0][0], (0, 0)
     right = 0
-    for left, first in enumerate(hits):
-        while right < len(hits) and hits[right] < first + window:
+    for left, (first, _, _) in enumerate(hits):
+        while right < len(hits) and hits[right][1] <= first + span:
             right += 1
         inside = hits[left:right]
-        score = (len({words[i][2] for i in inside}), len(inside))
+        score = (len({form for _, _, form in inside}), len(inside))
         if score > best_score:
             best, best_score = first, score
-    lead = min(4, max(0, window - 1 - (_last_in(hits, best, window) - best)))
-    return max(0, best - lead)
+    return max(0, best - LEAD_CHARS)
 
 
-def _last_in(hits: list[int], first: int, window: int) -> int:
-    return max(i for i in hits if first <= i < first + window)
+@lru_cache(maxsize=256)
+def _candidate_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+    alternatives = sorted((re.escape(k).replace("е", "[её]") for k in keys), key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*", re.IGNORECASE)
+
+
+def _candidates(forms: set[str], prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The words that may reduce to a form: those starting with its first
+    three letters (a regular expression runs through the text far faster
+    than reducing every word). Irregular forms that share no start with
+    their search form (went: go) are not marked."""
+    keys = frozenset(k[:3] for k in (*forms, *prefixes) if k)
+    return _candidate_pattern(keys) if keys else None

@@ -237,7 +237,7 @@ def search(
     other punctuation is read as text. An empty QUERY ("") lists the newest
     pages matching the filters. Matched words are [marked] in snippets.
 
-    Relevance ranks all matches, or the 2,000 newest when there are more
+    Relevance ranks all matches, or the 1,000 newest when there are more
     (the output says so); --sort newest walks the whole archive by date.
 
     \b
