@@ -140,6 +140,8 @@ def _extract_job(
     result["comment_count"] = len(comments) if options.comments else None
     result["comments_text"] = "\n\n".join(f"{c.author} ({c.posted}): {c.text}" for c in comments) or None
     result["fingerprint"] = None
+    # computed here, in the worker: its regular expressions cost as much as the index insert
+    result["content_hash"] = content_hash(result.get("title"), result.get("author"), result.get("text"))
     if options.reprints and result.get("text"):
         from archive.reprints import fingerprint
 
@@ -386,7 +388,7 @@ class Indexer:
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
         self.index.add_page(row, record_id=record.record_id)
-        digest = content_hash(row["title"], row["author"], row["text"])
+        digest = outcome.get("content_hash") or content_hash(row["title"], row["author"], row["text"])
         self.index.set_capture_fields(record.record_id, {"content_hash": digest})
         self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}
         result.pages += 1
