@@ -2,6 +2,7 @@
 
     python -m bench            # the full run (about 30-40 min on 2 cores)
     python -m bench --quick    # a smoke run (a few minutes): small sites, one round
+    python -m bench --no-memory && python -m bench --memory-only   # the same in two parts
 
 Steps: the pipeline benchmark on a generated 2,000-page site, without and
 with 50 ms latency per response ((a) bare Scrapy, (b) capture only, (c) the
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=8, help="per-host concurrency of the Scrapy crawls")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
+    parser.add_argument("--no-memory", action="store_true", help="leave out the memory crawl (run it with --memory-only)")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the memory crawl, added to the results already in --out")
     args = parser.parse_args(argv)
     pages = args.pages or (200 if args.quick else 2000)
     rounds = args.rounds or (1 if args.quick else 3)
@@ -86,7 +90,28 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, flush=True)
 
+    stem = "quick" if args.quick else "latest"
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def save(result: dict, final: bool = False) -> None:
+        """Write what there is so far (a run cut short keeps its figures)."""
+        (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        if final:
+            result["goals"] = goals(result)
+            (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            (args.out / f"{stem}.md").write_text(markdown(result), encoding="utf-8")
+
     started = time.monotonic()
+    if args.memory_only:
+        result = json.loads((args.out / f"{stem}.json").read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory(prefix="mediarchive-bench-") as tmp:
+            log(f"memory: capture-only crawl of {memory_pages} articles")
+            result["memory"] = pipeline.memory(memory_pages, Path(tmp), args.concurrency, log)
+        result["memory"]["load_after"] = os.getloadavg()
+        result["wall_s"] = round(result.get("wall_s", 0) + time.monotonic() - started, 1)
+        save(result, final=True)
+        log(markdown(result))
+        return 0
     result: dict = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "quick": args.quick,
@@ -98,15 +123,20 @@ def main(argv: list[str] | None = None) -> int:
         log(f"pipeline, {pages} articles, no added latency, concurrency {args.concurrency}, {rounds} round(s)")
         result["no_latency"] = pipeline.run_condition(pages, 0, args.concurrency, rounds, work, log, with_recrawl=True)
         log(f"  recrawl: {result['no_latency']['recrawl']}")
+        save(result)
         log("extraction alone (one process, the capture's articles)")
         result["extraction_alone"] = pipeline.extraction_alone(work / "capture" / "data" / "warcs")
         log(f"  {result['extraction_alone']}")
         result["language_crawled"] = index_languages(work / "full" / "data")
+        save(result)
         log(f"pipeline, {pages} articles, {args.latency_ms:g} ms latency, concurrency {args.concurrency}")
         result["latency"] = pipeline.run_condition(pages, args.latency_ms, args.concurrency, rounds, work / "lat", log)
-        log(f"memory: capture-only crawl of {memory_pages} articles")
-        result["memory"] = pipeline.memory(memory_pages, work, args.concurrency, log)
-        log(f"  {({k: v for k, v in result['memory'].items() if k != 'curve'})}")
+        save(result)
+        if not args.no_memory:
+            log(f"memory: capture-only crawl of {memory_pages} articles")
+            result["memory"] = pipeline.memory(memory_pages, work, args.concurrency, log)
+            log(f"  {({k: v for k, v in result['memory'].items() if k != 'curve'})}")
+            save(result)
     log("extraction quality (Zyte benchmark)")
     from bench import extraction_quality, language_accuracy
 
@@ -120,11 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     result["load_after"] = os.getloadavg()
     result["wall_s"] = round(time.monotonic() - started, 1)
-    result["goals"] = goals(result)
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = "quick" if args.quick else "latest"
-    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (args.out / f"{stem}.md").write_text(markdown(result), encoding="utf-8")
+    save(result, final=True)
     log(markdown(result))
     log(f"written: {args.out / (stem + '.md')}, {args.out / (stem + '.json')}")
     return 0

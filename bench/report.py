@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 LABELS = {
     "bare": "(a) bare Scrapy, no archiving",
     "bare_discovery": "(a') bare Scrapy + our link discovery",
@@ -30,9 +32,7 @@ def capacity(result: dict) -> dict:
 def goals(result: dict) -> list[dict]:
     plain, slow = result["no_latency"]["median"], result["latency"]["median"]
     ceiling = capacity(result)
-    memory = result["memory"]
-    seen_growth = 0.75 * memory["url_seen_set_mb"] * memory["captured"] / memory["site_pages"]
-    rss_growth = memory["rss_mb_at"]["100%"] - memory["rss_mb_at"]["25%"]
+    memory = result.get("memory")
     quality = result["extraction_quality"]
     recrawl = result["no_latency"]["recrawl"]
     rows = [
@@ -50,11 +50,7 @@ def goals(result: dict) -> list[dict]:
          f"{slow['full']['wall_s']:.1f} s vs {slow['wget']['wall_s']:.1f} s "
          f"({slow['wget']['wall_s'] / slow['full']['wall_s']:.2f}x)",
          slow["full"]["wall_s"] < slow["wget"]["wall_s"]),
-        (f"RSS < 500 MB at {memory['captured']:,} pages",
-         f"peak {memory['peak_rss_mb']:.0f} MB", memory["peak_rss_mb"] < 500),
-        ("RSS not growing beyond the URL-seen sets",
-         f"+{rss_growth:.0f} MB from 25% to 100% of the pages; the seen sets add {seen_growth:.0f} MB "
-         f"(+{MEMORY_SLACK_MB} MB slack)", rss_growth <= seen_growth + MEMORY_SLACK_MB),
+        *_memory_goals(memory),
         ("extraction F1 >= trafilatura's published 0.958 (Zyte)",
          f"F1 {quality['metrics']['f1']:.3f} ± {quality['std']['f1']:.3f}", quality["metrics"]["f1"] >= 0.958),
         ("recrawl of the unchanged site >= 10x faster than the first crawl (bench/recrawl.py)",
@@ -63,7 +59,21 @@ def goals(result: dict) -> list[dict]:
         ("recrawl adds <= 2% of the first crawl's WARC bytes (bench/recrawl.py)",
          f"{recrawl['warc_bytes_added'] / 1e6:.2f} MB = {recrawl['bytes_added_pct']}%", recrawl["bytes_added_pct"] <= 2),
     ]
-    return [{"goal": goal, "figure": figure, "met": bool(met)} for goal, figure, met in rows]
+    return [{"goal": goal, "figure": figure, "met": None if met is None else bool(met)} for goal, figure, met in rows]
+
+
+def _memory_goals(memory: dict | None) -> list[tuple[str, str, bool | None]]:
+    if memory is None:
+        return [("RSS < 500 MB at 100,000 pages", "not measured in this run", None)]
+    seen_growth = 0.75 * memory["url_seen_set_mb"] * memory["captured"] / memory["site_pages"]
+    rss_growth = memory["rss_mb_at"]["100%"] - memory["rss_mb_at"]["25%"]
+    return [
+        (f"RSS < 500 MB at {memory['captured']:,} pages",
+         f"peak {memory['peak_rss_mb']:.0f} MB", memory["peak_rss_mb"] < 500),
+        ("RSS not growing beyond the URL-seen sets",
+         f"+{rss_growth:.0f} MB from 25% to 100% of the pages; the seen sets add {seen_growth:.0f} MB "
+         f"(+{MEMORY_SLACK_MB} MB slack)", rss_growth <= seen_growth + MEMORY_SLACK_MB),
+    ]
 
 
 def _table(condition: dict) -> list[str]:
@@ -82,12 +92,37 @@ def _table(condition: dict) -> list[str]:
     return lines
 
 
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else "met" if met else "**not met**"
+
+
+def _memory_section(memory: dict | None) -> list[str]:
+    if memory is None:
+        return ["## Memory", "", "Not measured in this run (`python -m bench --memory-only` adds it).", ""]
+    return [
+        f"## Memory: capture-only crawl of a {memory['site_pages']:,}-article site",
+        "",
+        f"{memory['captured']:,} pages in {memory['wall_s']:.0f} s ({memory['pages_per_s']} pages/s, "
+        f"{memory['cpu_ms_per_page']} ms CPU a page); RSS of the "
+        f"crawl's process tree sampled every second, pages estimated from the WARC bytes written so far. "
+        f"The seen sets (the spider's URLs and Scrapy's request fingerprints) weigh {memory['url_seen_set_mb']} MB "
+        f"at {memory['site_pages']:,} URLs.",
+        "",
+        "| pages | " + " | ".join(memory["rss_mb_at"]) + " | peak |",
+        "|---|" + "--:|" * (len(memory["rss_mb_at"]) + 1),
+        "| RSS MB | " + " | ".join(f"{v:.0f}" for v in memory["rss_mb_at"].values()) + f" | {memory['peak_rss_mb']:.0f} |",
+        "",
+        f"Growth over the second half: {memory['growth_mb_per_10k_pages_second_half']} MB per 10,000 pages.",
+        "",
+    ]
+
+
 def markdown(result: dict) -> str:
     machine = result["machine"]
     plain, slow = result["no_latency"], result["latency"]
     ceiling = capacity(result)
     alone = result["extraction_alone"]
-    memory = result["memory"]
+    memory = result.get("memory")
     recrawl = plain["recrawl"]
     quality = result["extraction_quality"]
     language = result["language"]
@@ -104,17 +139,20 @@ def markdown(result: dict) -> str:
         "",
         "| goal | figure | met |",
         "|---|---|---|",
-        *[f"| {g['goal']} | {g['figure']} | {'met' if g['met'] else '**not met**'} |" for g in result["goals"]],
+        *[f"| {g['goal']} | {g['figure']} | {_verdict(g['met'])} |" for g in result["goals"]],
         "",
         f"## Pipeline, {plain['site_pages']:,}-article site, no added latency, per-host concurrency {plain['concurrency']}",
         "",
-        f"Medians of {plain['median']['bare']['runs']} rounds, the four crawlers in alternation. Pages: HTTP "
+        f"Medians of {plain['median']['bare']['runs']} rounds, the crawlers in alternation. Pages: HTTP "
         "responses (articles, listing pages, feed, sitemap, robots.txt; wget walks all listing pages and reads "
         "no sitemap). CPU: user + system of the crawler's whole process tree (extraction workers included). "
         "The site server is a Python process on the same two cores; its CPU is shown apart. MB written: what "
-        "the run leaves on disk (WARC, index, replay index, reports; wget: its WARC, its mirror deleted).",
+        "the run leaves on disk (WARC, index, replay index, reports; wget: its WARC, its mirror deleted). "
+        "Phases of (b) and (c), from their logs: crawl, then indexing.",
         "",
         *_table(plain),
+        "",
+        _phases(plain),
         "",
         f"Extraction alone (the indexer's worker job in one process, {alone['articles_extracted']} articles of "
         f"the capture): {alone['cpu_ms_per_article']} ms CPU per article, {ceiling['extraction_cpu_ms_per_page']} ms "
@@ -126,6 +164,8 @@ def markdown(result: dict) -> str:
         "",
         *_table(slow),
         "",
+        _phases(slow),
+        "",
         "## Recrawl of the unchanged site (`mediarchive crawl` again on (c)'s data)",
         "",
         f"First crawl {recrawl['first_run_s']:.1f} s, second {recrawl['second_run_s']:.1f} s "
@@ -134,19 +174,7 @@ def markdown(result: dict) -> str:
         f"{recrawl['pages_per_s']} pages/s; {recrawl['warc_bytes_added'] / 1e3:.0f} kB of WARC added "
         f"({recrawl['bytes_added_pct']}% of the first crawl's {recrawl['first_run_warc_bytes'] / 1e6:.1f} MB).",
         "",
-        f"## Memory: capture-only crawl of a {memory['site_pages']:,}-article site",
-        "",
-        f"{memory['captured']:,} pages in {memory['wall_s']:.0f} s ({memory['pages_per_s']} pages/s, {memory['cpu_ms_per_page']} ms CPU a page); RSS of the "
-        f"crawl's process tree sampled every second, pages estimated from the WARC bytes written so far. "
-        f"The seen sets (the spider's URLs and Scrapy's request fingerprints) weigh {memory['url_seen_set_mb']} MB "
-        f"at {memory['site_pages']:,} URLs.",
-        "",
-        "| pages | " + " | ".join(memory["rss_mb_at"]) + " | peak |",
-        "|---|" + "--:|" * (len(memory["rss_mb_at"]) + 1),
-        "| RSS MB | " + " | ".join(f"{v:.0f}" for v in memory["rss_mb_at"].values()) + f" | {memory['peak_rss_mb']:.0f} |",
-        "",
-        f"Growth over the second half: {memory['growth_mb_per_10k_pages_second_half']} MB per 10,000 pages.",
-        "",
+        *_memory_section(memory),
         "## Extraction quality",
         "",
         f"Zyte article-extraction benchmark, {quality['pages']} pages (`bench/extraction_quality.py`): "
@@ -166,3 +194,17 @@ def markdown(result: dict) -> str:
     if misses:
         out += ["Wrong languages: " + "; ".join(str(m) for m in misses[:10]), ""]
     return "\n".join(out)
+
+
+def _phases(condition: dict) -> str:
+    parts = []
+    for tool in ("capture", "full"):
+        runs = condition["runs"][tool]
+        crawl = [r["crawl_phase_s"] for r in runs if "crawl_phase_s" in r]
+        index = [r["index_phase_s"] for r in runs if "index_phase_s" in r]
+        if crawl:
+            text = f"{LABELS[tool].split(' ', 1)[0]} crawl phase {statistics.median(crawl):.1f} s"
+            if index:
+                text += f", indexing after it {statistics.median(index):.1f} s"
+            parts.append(text)
+    return ("Phases (medians): " + "; ".join(parts) + ".") if parts else ""
