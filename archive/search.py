@@ -24,8 +24,8 @@ from typing import Any
 from archive import ftsquery, searchindex
 from archive.errors import UsageError
 from archive.index import Index
-from archive.snippets import snippet
-from archive.textnorm import normaliser
+from archive.snippets import candidate_words, snippet
+from archive.textnorm import WORD_RE, normaliser
 
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 RESULT_COLUMNS = (
@@ -93,6 +93,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         raise UsageError(f"--sort: choose one of {', '.join(SORTS)}")
     parsed = None
     parts = []
+    searchindex.prime(index.db.conn, WORD_RE.findall(" ".join((text, *query.authors))))
     if text:
         try:
             parsed = ftsquery.parse(text)
@@ -117,6 +118,11 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         page_keys = keys[query.offset:query.offset + query.limit]
     rows = _pages(index, page_keys)
     forms, prefixes = parsed.matchers() if parsed else (set(), ())
+    if parsed:
+        searchindex.prime(index.db.conn, {
+            w for row in rows for column in ("text", "comments_text")
+            for w in candidate_words(row.get(column), forms, prefixes)
+        })
     for row in rows:
         row["snippet"] = _snippet_of(row, forms, prefixes) if parsed else None
         row.pop("comments_text", None)

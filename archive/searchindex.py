@@ -30,6 +30,10 @@ from urllib.parse import urlsplit
 from archive.textnorm import VERSION, WORD_RE, Normaliser, normaliser
 
 TABLE = "pages_search"
+#: Every word indexed (lowercased) and its search form: a query's words are
+#: looked up here, so that a search need not load the lemmatiser's
+#: dictionaries (seconds) unless it uses a word no page has.
+WORDS = "search_words"
 KEY_SHIFT = 32
 EPOCH = date(1970, 1, 1)
 #: Page columns the search row is made from.
@@ -46,6 +50,7 @@ def create(db: sqlite3.Connection) -> None:
         f"title, text, comments, meta, content='', tokenize=\"{TOKENIZE}\")"
     )
     db.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute(f"CREATE TABLE IF NOT EXISTS {WORDS} (word TEXT PRIMARY KEY, form TEXT NOT NULL) WITHOUT ROWID")
     rank = f"bm25({', '.join(str(w) for w in WEIGHTS)})"
     if db.execute(f"SELECT v FROM {TABLE}_config WHERE k = 'rank'").fetchone() != (rank,):
         db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('rank', ?)", [rank])
@@ -134,8 +139,13 @@ def row(page: Mapping[str, Any], norm: Normaliser) -> tuple[int, str, str, str, 
 
 def insert(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None) -> int:
     """Index a page; returns its search key (also stored in ``pages``)."""
-    values = row(page, norm or normaliser())
+    norm = norm or normaliser()
+    values = row(page, norm)
     db.execute(f"INSERT INTO {TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)", values)
+    words = set()
+    for column in ("title", "text", "comments_text", "author"):
+        words.update(WORD_RE.findall((page.get(column) or "").lower()))
+    db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", [(w, norm.word(w)) for w in words])
     db.execute(
         "UPDATE pages SET search_key = ?, month = ? WHERE id = ?",
         [values[0], month_of(page.get("published"), page.get("first_captured")), page["id"]],
@@ -154,6 +164,17 @@ def delete(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | N
     )
 
 
+def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None = None) -> None:
+    """Teach the normaliser the forms the index already knows for ``words``."""
+    norm = norm or normaliser()
+    wanted = sorted({w.lower() for w in words})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        norm.remember(db.execute(
+            f"SELECT word, form FROM {WORDS} WHERE word IN ({', '.join('?' for _ in chunk)})", chunk
+        ))
+
+
 def fetch(db: sqlite3.Connection, where: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(f"SELECT {', '.join(SOURCE_COLUMNS)}, search_key FROM pages WHERE {where}", list(params))
     names = [d[0] for d in cursor.description]
@@ -168,6 +189,7 @@ def rebuild(db: sqlite3.Connection, progress: Callable[[str], None] | None = Non
     """Index every page again from scratch (after a change of reduction)."""
     norm = normaliser()
     db.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    db.execute(f"DROP TABLE IF EXISTS {WORDS}")
     create(db)
     total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
     done = 0

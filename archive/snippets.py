@@ -74,6 +74,13 @@ def snippet(
     return (result, shown) if with_hits else result
 
 
+def candidate_words(text: str | None, forms: Iterable[str], prefixes: Iterable[str] = ()) -> list[str]:
+    """The words of ``text`` that :func:`snippet` will reduce (to look their
+    forms up in bulk first)."""
+    pattern = _candidates(set(forms), tuple(prefixes))
+    return pattern.findall(text[:SCAN_LIMIT]) if text and pattern else []
+
+
 def _best_begin(hits: list[tuple[int, int, str]], span: int) -> int:
     """Where the window holding the most distinct matched forms (then the
     most matches) begins, with some context before its first match."""

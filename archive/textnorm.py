@@ -32,7 +32,7 @@ import Stemmer
 WORD_RE = re.compile(r"[^\W_]+")
 CYRILLIC_RE = re.compile(r"[а-яё]")
 LATIN_RE = re.compile(r"^[a-z]+$")
-RULES = 1  # bump when the reduction below changes
+RULES = 2  # bump when the reduction below changes
 VERSION = f"{RULES}/simplemma-{package_version('simplemma')}/pystemmer-{package_version('PyStemmer')}"
 CACHE_LIMIT = 1_000_000
 
@@ -60,6 +60,12 @@ class Normaliser:
                     self._cache.clear()
                 self._cache[lower] = form
         return form
+
+    def remember(self, pairs) -> None:
+        """Take (lowercase word, form) pairs computed before (by this
+        reduction: see ``archive.searchindex.WORDS``)."""
+        with self._lock:
+            self._cache.update(pairs)
 
     def _reduce(self, word: str) -> str:
         if CYRILLIC_RE.search(word):

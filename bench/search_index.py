@@ -177,6 +177,13 @@ def build(path: Path, pages: int, progress=print) -> dict:
         conn.execute("PRAGMA cache_size=-1000000")
         columns = None
         clock = time.perf_counter()
+        conn.execute("BEGIN")
+        for language in ("en", "ru"):  # what insert() records of each page's words
+            conn.executemany(
+                f"INSERT OR IGNORE INTO {searchindex.WORDS} (word, form) VALUES (?, ?)",
+                zip(corpus.words[language].tolist(), corpus.forms[language].tolist()),
+            )
+        conn.execute("COMMIT")
         batch = 20_000
         for start in range(1, pages + 1, batch):
             rows, search_rows = [], []

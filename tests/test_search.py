@@ -335,3 +335,17 @@ def test_cli_notes_how_a_query_was_read(datadir):
     assert result.exit_code == 0
     assert "note: an unclosed quote was closed at the end of the query" in result.output
     assert re.search(r"1 match; 1-1 by relevance", result.output)
+
+
+def test_a_search_for_indexed_words_does_not_load_the_lemmatiser(index, monkeypatch):
+    from archive import textnorm
+
+    textnorm.normaliser()._cache.clear()  # as in a fresh process
+
+    def no_dictionaries(self, word):
+        raise AssertionError(f"reduced {word!r} itself instead of looking it up in the index")
+
+    monkeypatch.setattr(textnorm.Normaliser, "_reduce", no_dictionaries)
+    found = search(index, SearchQuery(text="Казахстане протестующие", authors=("Соколова",)))
+    assert [r["url"] for r in found.rows] == ["https://svpressa.ru/politic/article/1/"]
+    assert "[Казахстане]" in found.rows[0]["snippet"]

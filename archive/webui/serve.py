@@ -20,6 +20,9 @@ def main(argv: list[str]) -> int:
 
     from archive.webui import TEMPLATES, plugin
 
+    from archive.textnorm import normaliser
+
+    normaliser().text("прогрев warming")  # load the lemmatiser's dictionaries now, not on the first search
     if not pm.is_registered(plugin):
         pm.register(plugin, name="mediarchive-ui")
     datasette = Datasette(
@@ -32,6 +35,7 @@ def main(argv: list[str]) -> int:
             "facet_suggest_time_limit_ms": 200,
             "truncate_cells_html": 300,
             "default_page_size": 50,
+            "default_facet_size": 10,
         },
     )
     server = uvicorn.Server(uvicorn.Config(datasette.app(), fd=fd, log_level="warning", lifespan="on"))
