@@ -13,6 +13,7 @@ input reaches SQLite as syntax: every search form is quoted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive.textnorm import WORD_RE, Normaliser, normaliser
@@ -41,9 +42,13 @@ def literal(text: str, norm: Normaliser | None = None) -> str:
 class Term:
     forms: tuple[str, ...]  # one form: a word; several: a phrase
     prefix: bool = False
+    alternatives: tuple[str, ...] = ()  # forms of the same name in the other script
 
     def fts(self) -> str:
-        return f'"{" ".join(self.forms)}"' + ("*" if self.prefix else "")
+        own = f'"{" ".join(self.forms)}"' + ("*" if self.prefix else "")
+        if not self.alternatives:
+            return own
+        return "(" + " OR ".join([own, *(f'"{form}"' for form in self.alternatives)]) + ")"
 
 
 @dataclass
@@ -69,12 +74,14 @@ class ParsedQuery:
         return forms, tuple(prefixes)
 
 
-def parse(text: str, norm: Normaliser | None = None) -> ParsedQuery:
+def parse(text: str, norm: Normaliser | None = None, names: Callable[[str], list[tuple[str, str]]] | None = None) -> ParsedQuery:
     """Parse a user's query; :class:`EmptyQuery` if it has no word in it,
-    :class:`QueryError` if it only excludes words."""
+    :class:`QueryError` if it only excludes words. ``names``, given a
+    capitalised word, returns (spelling, form) of the same name in the other
+    script that the index holds: the word then matches those too."""
     norm = norm or normaliser()
     notes: list[str] = []
-    tokens = _tokens(text, norm, notes)
+    tokens = _tokens(text, norm, notes, names)
     parser = _Parser(tokens, notes)
     tree = parser.parse()
     if tree is None:
@@ -90,7 +97,7 @@ def match_expression(text: str, columns: str = TEXT_COLUMNS, norm: Normaliser | 
 # -- tokens ------------------------------------------------------------------
 
 
-def _tokens(text: str, norm: Normaliser, notes: list[str]) -> list:
+def _tokens(text: str, norm: Normaliser, notes: list[str], names=None) -> list:
     tokens: list = []
     for chunk in CHUNK_RE.findall(text):
         if chunk.startswith('"'):
@@ -111,7 +118,13 @@ def _tokens(text: str, norm: Normaliser, notes: list[str]) -> list:
             if len(words) == 1 and chunk.endswith("*") and chunk.rstrip("*").endswith(words[0]):
                 tokens.append(Term((norm.prefix(words[0]),), prefix=True))
             elif len(words) == 1:
-                tokens.append(Term((norm.word(words[0]),)))
+                form = norm.word(words[0])
+                others = names(words[0]) if names and words[0][:1].isupper() else []
+                others = [(spelling, f) for spelling, f in others if f != form]
+                if others:
+                    shown = ", ".join(sorted({spelling for spelling, _ in others})[:5])
+                    notes.append(f"{words[0]} also matches {shown} (the name in the other script)")
+                tokens.append(Term((form,), alternatives=tuple(sorted({f for _, f in others}))))
             elif words:
                 tokens.append(Term(tuple(norm.word(w) for w in words)))
     return tokens
@@ -226,6 +239,7 @@ def _collect(tree: Term | Node, forms: set[str], prefixes: list[str]) -> None:
             prefixes.append(tree.forms[0])
         else:
             forms.update(tree.forms)
+            forms.update(tree.alternatives)
         return
     children = tree.children[:1] if tree.op == "NOT" else tree.children
     for child in children:

@@ -96,7 +96,9 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     searchindex.prime(index.db.conn, WORD_RE.findall(" ".join((text, *query.authors))))
     if text:
         try:
-            parsed = ftsquery.parse(text)
+            parsed = ftsquery.parse(
+                text, names=lambda word: searchindex.names_in_other_script(index.db.conn, word)
+            )
         except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
             raise UsageError(str(exc)) from None
         columns = "{title text comments}" if query.comments else ftsquery.TEXT_COLUMNS

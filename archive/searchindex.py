@@ -175,6 +175,28 @@ def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None 
         ))
 
 
+#: Russian case endings a name takes (Эскобара, Эскобару, Эскобаром...)
+NAME_ENDINGS = ("", "а", "у", "ом", "е", "ы", "ой", "ым", "ом", "и", "ем", "ю", "я")
+
+
+def names_in_other_script(db: sqlite3.Connection, word: str, limit: int = 8) -> list[tuple[str, str]]:
+    """(spelling, form) of the words of the index that spell ``word`` in the
+    other script (Escobar: эскобар, эскобара...)."""
+    from archive.translit import CYRILLIC_RE, spellings
+
+    candidates = spellings(word)
+    if candidates and CYRILLIC_RE.match(candidates[0]):
+        candidates = [c + ending for c in candidates for ending in NAME_ENDINGS]
+    found: dict[str, str] = {}
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        for spelling, form in db.execute(
+            f"SELECT word, form FROM {WORDS} WHERE word IN ({', '.join('?' for _ in chunk)})", chunk
+        ):
+            found.setdefault(spelling, form)
+    return sorted(found.items(), key=lambda kv: (len(kv[0]), kv[0]))[:limit]
+
+
 def fetch(db: sqlite3.Connection, where: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(f"SELECT {', '.join(SOURCE_COLUMNS)}, search_key FROM pages WHERE {where}", list(params))
     names = [d[0] for d in cursor.description]

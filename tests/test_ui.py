@@ -172,6 +172,12 @@ def big_ui(tmp_path_factory):
              "last_captured": "2026-11-20T12:00:00Z"},
             record_id="<urn:uuid:known>",
         )
+        index.add_page(
+            {"url": "https://www.moonofalabama.org/2026/11/kazakhstan.html", "source": "moonofalabama",
+             "language": "en", "author": "b", "published": "2026-11-21T10:00:00-05:00", "title": KNOWN_ENGLISH,
+             "text": "The president of Kazakhstan was re-elected.", "last_captured": "2026-11-21T12:00:00Z"},
+            record_id="<urn:uuid:known-en>",
+        )
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "ui", "--port", "0", "--data", str(root / "data")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -186,6 +192,16 @@ def big_ui(tmp_path_factory):
 
 
 KNOWN_TITLE = "Президента Казахстана переизбрали на второй срок"
+KNOWN_ENGLISH = "Kazakhstan re-elects its president"
+
+
+def test_a_name_matches_in_both_scripts(big_ui):
+    _, base = big_ui
+    for name in ("Kazakhstan", "Казахстан"):
+        status, result = articles(base, _search=name, _size="max")
+        assert status == 200 and {KNOWN_TITLE, KNOWN_ENGLISH} <= set(titles(result)), name
+    status, result = articles(base, _search="kazakhstan", _size="max")  # not capitalised: not read as a name
+    assert KNOWN_ENGLISH in titles(result) and KNOWN_TITLE not in titles(result)
 
 
 def test_a_browser_searches_a_russian_word(big_ui):

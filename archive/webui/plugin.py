@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 from html import escape
 from typing import Any
 
@@ -33,11 +35,11 @@ CHART_FILTERS = ("source", "language", "author", "month")
 MARK_RE = re.compile(r"\[([^\[\]]*)\]")
 
 
-def query_expression(text: str | None, columns: str = ftsquery.TEXT_COLUMNS) -> str:
+def query_expression(text: str | None, columns: str = ftsquery.TEXT_COLUMNS, names=None) -> str:
     """The FTS5 expression for a search box's text; never raises."""
     text = text or ""
     try:
-        return f"{columns} : ({ftsquery.parse(text).fts()})"
+        return f"{columns} : ({ftsquery.parse(text, names=names).fts()})"
     except (ftsquery.EmptyQuery, ftsquery.QueryError):
         pass
     try:
@@ -54,11 +56,39 @@ def snippet_for(text: str | None, query: str | None) -> str:
     return snippet(text, forms, prefixes)
 
 
+_lookups: dict[str, sqlite3.Connection] = {}
+_lookup_lock = threading.Lock()
+
+
+def names_lookup(path: str | None):
+    """A function giving a name's spellings in the other script that the
+    index at ``path`` holds (a connection of its own: a SQL function must
+    not query the connection that calls it)."""
+    if not path:
+        return None
+
+    def names(word: str) -> list[tuple[str, str]]:
+        with _lookup_lock:
+            if path not in _lookups:
+                _lookups[path] = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
+            try:
+                return searchindex.names_in_other_script(_lookups[path], word)
+            except sqlite3.Error:  # not an index of ours
+                return []
+
+    return names
+
+
 @hookimpl(trylast=True)
-def prepare_connection(conn):
+def prepare_connection(conn, database, datasette):
     # trylast: runs after Datasette's own, so this escape_fts replaces it
-    conn.create_function("escape_fts", 1, query_expression, deterministic=True)
-    conn.create_function("mediarchive_query", 1, query_expression, deterministic=True)
+    names = names_lookup(getattr(datasette.databases.get(database), "path", None))
+
+    def expression(text):
+        return query_expression(text, names=names)
+
+    conn.create_function("escape_fts", 1, expression, deterministic=True)
+    conn.create_function("mediarchive_query", 1, expression, deterministic=True)
     conn.create_function("mediarchive_snippet", 2, snippet_for, deterministic=True)
 
 
