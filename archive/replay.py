@@ -21,6 +21,7 @@ from pathlib import Path
 
 from archive.datadir import DataDir
 from archive.errors import MediarchiveError, UsageError
+from archive.serving import start_on_socket
 
 COLLECTION = "archive"
 REQUIREMENTS = Path(__file__).with_name("pywb-requirements.txt")
@@ -74,20 +75,6 @@ def check_bind(host: str, allow_remote: bool) -> None:
         )
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (0: any free port), to hand to a
-    server process: the port is known, and taken, before it starts."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as exc:
-        listener.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    listener.listen(128)
-    return listener
-
-
 def write_config(data: DataDir) -> Path:
     """pywb's config.yaml for the archive, in ``DATA/replay``."""
     folder = data.root / "replay"
@@ -108,22 +95,10 @@ def start(data: DataDir, host: str, port: int, python: Path) -> tuple[subprocess
     """Start pywb on host:port (0: any free port); returns the process and
     the base URL of the archive's collection."""
     config = write_config(data)
-    listener = listen(host, port)
-    bound_port = listener.getsockname()[1]
-    process = subprocess.Popen(
-        [str(python), str(SERVER_SCRIPT), str(config), str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=config.parent,
-        stdout=subprocess.PIPE,
-        text=True,
+    process, bound = start_on_socket(
+        [str(python), str(SERVER_SCRIPT), str(config)], host, port, ReplayUnavailable, "pywb", cwd=config.parent
     )
-    listener.close()
-    ready = process.stdout.readline().strip() if process.stdout else ""
-    if ready != "READY":
-        process.kill()
-        process.wait()
-        raise ReplayUnavailable(f"pywb did not start (see its messages above); {ready or 'no output'}")
-    return process, f"http://{host}:{bound_port}/{COLLECTION}/"
+    return process, f"http://{host}:{bound}/{COLLECTION}/"
 
 
 DEFAULT_BASE = f"http://127.0.0.1:8080/{COLLECTION}/"

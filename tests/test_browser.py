@@ -18,6 +18,7 @@ import pytest
 
 from crawler.demo import ARTICLES, demo_site, demo_sources_yaml
 from tests.indexdb import query
+from tests.servers import cli_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 #: the demo stylesheet's body background
@@ -71,17 +72,8 @@ def replayed(tmp_path_factory):
         )
         assert run.returncode == 0, run.stdout + run.stderr
     # the live site is gone: whatever the browser shows comes from the archive
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "replay", "--port", "0", "--data", str(root / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    replay = process.stdout.readline().strip()
-    assert replay.startswith("http://127.0.0.1:"), process.stderr.read()[-2000:]
-    yield root, replay
-    process.terminate()
-    process.wait(timeout=30)
-    process.stdout.close()
-    process.stderr.close()
+    with cli_server("replay", root / "data") as replay:
+        yield root, replay
 
 
 def test_archived_article_renders_with_its_archived_stylesheet(replayed):

@@ -22,6 +22,7 @@ from warcio.cli import main as warcio_main
 from archive.datadir import DataDir
 from archive.readback import capture_record
 from tests.localsite import LocalSite
+from tests.servers import cli_server
 
 CRAWL_TIMEOUT = 600
 
@@ -338,13 +339,7 @@ def test_every_article_replays_with_its_headline(site, crawled):
     import urllib.request
 
     _, data, db, _ = crawled
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "replay", "--port", "0", "--data", str(data.root)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        base = process.stdout.readline().strip()
-        assert base.startswith("http://127.0.0.1:"), process.stderr.read()[-2000:]
+    with cli_server("replay", data.root) as base:
         for article_id in site.article_ids:
             url = site.article_url(article_id)
             (captured_at,) = db.execute("SELECT captured_at FROM captures WHERE url = ? AND status = 200", [url]).fetchone()
@@ -353,11 +348,6 @@ def test_every_article_replays_with_its_headline(site, crawled):
                 body = response.read()
             assert response.status == 200
             assert body == site.article_body(article_id), article_id  # the headline and all, as served
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_wacz_of_the_whole_crawl_validates_and_round_trips(crawled, tmp_path):

@@ -15,6 +15,7 @@ import pytest
 
 from crawler.demo import ARTICLES, demo_site, demo_sources_yaml
 from tests.indexdb import query
+from tests.servers import cli_server
 
 
 def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -36,19 +37,8 @@ def archive(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def replay(archive):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "replay", "--port", "0", "--data", str(archive)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = process.stdout.readline().strip()  # pywb's environment is made on first use
-    if not base.startswith("http://127.0.0.1:"):
-        process.kill()
-        pytest.fail(f"replay did not start: {base!r} {process.stderr.read()[-2000:]}")
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-    process.stdout.close()
-    process.stderr.close()
+    with cli_server("replay", archive) as base:
+        yield base
 
 
 def fetch(url: str) -> tuple[int, str]:

@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 
 from crawler.demo import ARTICLES
+from tests.servers import cli_server
 from tests.test_browser import CHROMIUM, FLAGS
 
 
@@ -27,17 +28,8 @@ def ui(tmp_path_factory):
         [sys.executable, "-m", "crawler.cli", "demo", "--keep", str(root)], capture_output=True, text=True, timeout=300
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "ui", "--port", "0", "--data", str(root / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = process.stdout.readline().strip()
-    assert base.startswith("http://127.0.0.1:"), process.stderr.read()[-3000:]
-    yield root, base
-    process.terminate()
-    process.wait(timeout=30)
-    process.stdout.close()
-    process.stderr.close()
+    with cli_server("ui", root / "data") as base:
+        yield root, base
 
 
 def get(url: str, data: bytes | None = None) -> tuple[int, str]:
@@ -178,17 +170,8 @@ def big_ui(tmp_path_factory):
              "text": "The president of Kazakhstan was re-elected.", "last_captured": "2026-11-21T12:00:00Z"},
             record_id="<urn:uuid:known-en>",
         )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "ui", "--port", "0", "--data", str(root / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = process.stdout.readline().strip()
-    assert base.startswith("http://127.0.0.1:"), process.stderr.read()[-3000:]
-    yield root, base
-    process.terminate()
-    process.wait(timeout=30)
-    process.stdout.close()
-    process.stderr.close()
+    with cli_server("ui", root / "data") as base:
+        yield root, base
 
 
 KNOWN_TITLE = "Президента Казахстана переизбрали на второй срок"

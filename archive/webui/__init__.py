@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import MediarchiveError
-from archive.replay import listen
+from archive.serving import start_on_socket
 
 TEMPLATES = Path(__file__).with_name("templates")
 DATABASE = "index"  # Datasette names the database after the file, index.sqlite
@@ -123,21 +123,11 @@ def start(index_path: Path, host: str, port: int, replay_base: str) -> tuple[sub
     """Start Datasette on host:port (0: any free port): the process and its URL."""
     if not index_path.is_file():
         raise MediarchiveError(f"no index at {index_path}: crawl or import something first")
-    listener = listen(host, port)
-    bound = listener.getsockname()[1]
     config = index_path.parent / "ui" / "metadata.json"
     config.parent.mkdir(exist_ok=True)
     config.write_text(json.dumps(metadata(replay_base), ensure_ascii=False, indent=2), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "archive.webui.serve", str(index_path), str(config), str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        stdout=subprocess.PIPE,
-        text=True,
+    process, bound = start_on_socket(
+        [sys.executable, "-m", "archive.webui.serve", str(index_path), str(config)], host, port,
+        MediarchiveError, "Datasette",
     )
-    listener.close()
-    ready = process.stdout.readline().strip() if process.stdout else ""
-    if ready != "READY":
-        process.kill()
-        process.wait()
-        raise MediarchiveError(f"Datasette did not start (see its messages above); {ready or 'no output'}")
     return process, f"http://{host}:{bound}/"
