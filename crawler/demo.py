@@ -179,6 +179,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> RunReport:
     echo("4. go further:")
     echo(f"   mediarchive show {base}/articles/grechikha.html {data}")
     echo(f"   mediarchive search 'Black Sea' --lang en --json {data}")
+    echo(f"   mediarchive search гречиха {data}    # any inflection: the page says гречихи")
+    echo(f"   mediarchive ui {data}    # browse and search in a web browser, at http://127.0.0.1:8001/")
     echo(f"   ls {datadir.warcs}    # the WARC files, readable by any WARC tool")
     echo(f"   sqlite3 {datadir.index_path} 'SELECT url, title, language FROM pages'")
     echo("   mediarchive crawl --source moonofalabama    # a real outlet (needs the internet)")
