@@ -174,7 +174,8 @@ class Index:
             db["page_events"].create(EVENT_COLUMNS, pk="id", not_null={"url", "event", "at"})
             db["page_events"].create_index(["at"])
             db["page_events"].create_index(["url"])
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # a reader (search, ui) writes nothing
 
     def _migrate_search(self) -> None:
         """Schema 1 searched unreduced words (pages_fts, comments_fts, kept

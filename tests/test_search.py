@@ -375,3 +375,20 @@ def test_names_match_across_scripts():
         result = search(index, SearchQuery(text="Escobar"))
         assert any("Escobar also matches эскобар" in note for note in result.notes)
         assert any("[Эскобаром]" in r["snippet"] for r in result.rows)
+
+
+def test_search_works_while_a_crawl_holds_the_write_lock(tmp_path):
+    import sqlite3
+
+    with Index(tmp_path / "index.sqlite") as index:
+        add(index, *PAGES[0])
+    crawl = sqlite3.connect(tmp_path / "index.sqlite", timeout=0.1)
+    crawl.execute("BEGIN IMMEDIATE")
+    crawl.execute("INSERT INTO search_meta VALUES ('busy', 'writing')")
+    try:
+        result = CliRunner().invoke(main, ["search", "Казахстане", "--json", "--data", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert [r["url"] for r in json.loads(result.stdout)] == [PAGES[0][0]]
+    finally:
+        crawl.rollback()
+        crawl.close()
