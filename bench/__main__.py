@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="per-host concurrency of the Scrapy crawls")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
     parser.add_argument("--no-memory", action="store_true", help="leave out the memory crawl (run it with --memory-only)")
+    parser.add_argument("--render", action="store_true", help="only write the .md again from the .json in --out")
     parser.add_argument("--memory-only", action="store_true",
                         help="only the memory crawl, added to the results already in --out")
     args = parser.parse_args(argv)
@@ -102,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             (args.out / f"{stem}.md").write_text(markdown(result), encoding="utf-8")
 
     started = time.monotonic()
+    if args.render:
+        result = json.loads((args.out / f"{stem}.json").read_text(encoding="utf-8"))
+        save(result, final=True)
+        return 0
     if args.memory_only:
         result = json.loads((args.out / f"{stem}.json").read_text(encoding="utf-8"))
         with tempfile.TemporaryDirectory(prefix="mediarchive-bench-") as tmp:
