@@ -36,6 +36,10 @@ SORTS = ("relevance", "newest", "oldest")
 DATE_FIELDS = ("published", "captured")
 RANK_WINDOW = 1000
 COUNT_LIMIT = 1000
+#: bm25 needs each word's number of matching pages, which FTS5 counts by
+#: reading the word's whole list (1.2 s for a word in 800,000 pages): above
+#: this many pages for any word, relevance is "title matches first".
+BM25_MAX_PAGES = 10_000
 TABLE = searchindex.TABLE
 
 
@@ -64,6 +68,7 @@ class SearchResults:
     sort: str
     ranked_among: int | None = None  # relevance within the newest N matches only
     notes: list[str] = field(default_factory=list)  # how the query was read
+    ranking: str | None = None  # relevance by "bm25", or "title" (title matches first, then newest)
 
     def describe_total(self) -> str:
         return f"more than {self.total:,}" if self.total_is_lower_bound else f"{self.total:,}"
@@ -97,7 +102,9 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     if text:
         try:
             parsed = ftsquery.parse(
-                text, names=lambda word: searchindex.names_in_other_script(index.db.conn, word)
+                text,
+                names=lambda word: searchindex.names_in_other_script(index.db.conn, word),
+                prefixes=lambda start: searchindex.forms_with_prefix(index.db.conn, start),
             )
         except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
             raise UsageError(str(exc)) from None
@@ -111,15 +118,21 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     cap = max(query.offset + query.limit, COUNT_LIMIT, RANK_WINDOW)
     keys, more = plan.window(cap, descending=sort != "oldest")
     ranked_among = None
+    ranking = None
+    forms, prefixes = parsed.matchers() if parsed else (set(), ())
     if sort == "relevance":
         if len(keys) > RANK_WINDOW:
             ranked_among = RANK_WINDOW
             plan.low = keys[RANK_WINDOW - 1]
-        page_keys = plan.ranked(query.limit, query.offset)
+        if prefixes or any(_more_pages_than(index, form, BM25_MAX_PAGES) for form in forms):
+            ranking = "title"
+            page_keys = _title_first(index, keys[:RANK_WINDOW], forms, prefixes)[query.offset:query.offset + query.limit]
+        else:
+            ranking = "bm25"
+            page_keys = plan.ranked(query.limit, query.offset)
     else:
         page_keys = keys[query.offset:query.offset + query.limit]
     rows = _pages(index, page_keys)
-    forms, prefixes = parsed.matchers() if parsed else (set(), ())
     if parsed:
         searchindex.prime(index.db.conn, {
             w for row in rows for column in ("text", "comments_text")
@@ -128,7 +141,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     for row in rows:
         row["snippet"] = _snippet_of(row, forms, prefixes) if parsed else None
         row.pop("comments_text", None)
-    return SearchResults(rows, len(keys), more, sort, ranked_among, list(parsed.notes) if parsed else [])
+    return SearchResults(rows, len(keys), more, sort, ranked_among, list(parsed.notes) if parsed else [], ranking)
 
 
 class _Plan:
@@ -161,6 +174,34 @@ class _Plan:
         from_where, params = self._from_where()
         sql = f"SELECT s.rowid FROM {from_where} ORDER BY rank, s.rowid DESC LIMIT ? OFFSET ?"
         return [r[0] for r in self.index.db.execute(sql, [*params, limit, offset])]
+
+
+def _more_pages_than(index: Index, form: str, limit: int) -> bool:
+    """Whether more than ``limit`` pages hold the search form (reads at most
+    ``limit`` + 1 rowids: a few milliseconds)."""
+    sql = f"SELECT count(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT ?)"
+    return index.db.execute(sql, [f'"{form}"', limit + 1]).fetchone()[0] > limit
+
+
+def _title_first(index: Index, keys: list[int], forms: set[str], prefixes: tuple[str, ...]) -> list[int]:
+    """``keys`` ordered by how many of the query's words their page's title
+    holds, then newest first: the relevance used when a word is too common
+    for bm25 (or the query has a prefix)."""
+    titles: dict[int, str] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        titles.update(index.db.execute(
+            f"SELECT search_key, title FROM pages WHERE search_key IN ({', '.join('?' for _ in chunk)})", chunk
+        ).fetchall())
+    found = {key: candidate_words(title, forms, prefixes) for key, title in titles.items()}
+    searchindex.prime(index.db.conn, {w for words in found.values() for w in words})
+    norm = normaliser()
+
+    def held(key: int) -> int:
+        reduced = {norm.word(w) for w in found.get(key, ())}
+        return len(reduced & forms) + sum(1 for p in prefixes if any(f.startswith(p) for f in reduced))
+
+    return sorted(keys, key=lambda key: (-held(key), -key))
 
 
 def _filter_terms(query: SearchQuery) -> list[str]:

@@ -51,6 +51,7 @@ def create(db: sqlite3.Connection) -> None:
     )
     db.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
     db.execute(f"CREATE TABLE IF NOT EXISTS {WORDS} (word TEXT PRIMARY KEY, form TEXT NOT NULL) WITHOUT ROWID")
+    db.execute(f"CREATE INDEX IF NOT EXISTS {WORDS}_form ON {WORDS} (form)")
     rank = f"bm25({', '.join(str(w) for w in WEIGHTS)})"
     if db.execute(f"SELECT v FROM {TABLE}_config WHERE k = 'rank'").fetchone() != (rank,):
         db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('rank', ?)", [rank])
@@ -173,6 +174,22 @@ def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None 
         norm.remember(db.execute(
             f"SELECT word, form FROM {WORDS} WHERE word IN ({', '.join('?' for _ in chunk)})", chunk
         ))
+
+
+#: A prefix standing for more forms than this is left to FTS5's own prefix search.
+PREFIX_FORMS_LIMIT = 500
+
+
+def forms_with_prefix(db: sqlite3.Connection, prefix: str) -> list[str] | None:
+    """The search forms starting with ``prefix`` that the index holds
+    (None when there are more than PREFIX_FORMS_LIMIT)."""
+    if not prefix:
+        return None
+    rows = db.execute(
+        f"SELECT DISTINCT form FROM {WORDS} WHERE form >= ? AND form < ? LIMIT ?",
+        [prefix, prefix + "\U0010ffff", PREFIX_FORMS_LIMIT + 1],
+    ).fetchall()
+    return None if len(rows) > PREFIX_FORMS_LIMIT else [form for (form,) in rows]
 
 
 #: Russian case endings a name takes (Эскобара, Эскобару, Эскобаром...)

@@ -237,7 +237,8 @@ def search(
     other punctuation is read as text. An empty QUERY ("") lists the newest
     pages matching the filters. Matched words are [marked] in snippets.
 
-    Relevance ranks all matches, or the 1,000 newest when there are more
+    Relevance (bm25, or title matches first when a word is very common)
+    ranks all matches, or the 1,000 newest when there are more
     (the output says so); --sort newest walks the whole archive by date.
 
     \b
@@ -276,8 +277,10 @@ def search(
         return
     first = query_obj.offset + 1
     heading = f"{found.describe_total()} match{'' if found.total == 1 and not found.total_is_lower_bound else 'es'}; {first}-{first + len(rows) - 1} by {found.sort}"
+    if found.ranking == "title":
+        heading += " (title matches first, then newest: a word is in too many pages to weigh)"
     if found.ranked_among:
-        heading += f" (ranked among the newest {found.ranked_among:,}; --sort newest for all)"
+        heading += f" (among the newest {found.ranked_among:,}; --sort newest for all)"
     click.echo(heading, err=True)
     for number, row in enumerate(rows, first):
         click.echo(f"{number}. {row['title'] or '(no title)'}")

@@ -392,3 +392,37 @@ def test_search_works_while_a_crawl_holds_the_write_lock(tmp_path):
     finally:
         crawl.rollback()
         crawl.close()
+
+
+def test_relevance_puts_title_matches_first_when_a_word_is_too_common(monkeypatch):
+    import archive.search as module
+
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Harbour plan approved", "The harbour plan.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Council news", "The harbour and the plan.")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Harbour news", "Harbour.")
+        add(index, "https://a.example/4", "a", "en", None, "2024-01-04", "Weather", "Sun.")
+        assert search(index, SearchQuery(text="harbour plan")).ranking == "bm25"
+        monkeypatch.setattr(module, "BM25_MAX_PAGES", 2)  # "harbour" is in 3 pages: too common now
+        result = search(index, SearchQuery(text="harbour plan"))
+        assert result.ranking == "title"
+        assert [r["url"][-1] for r in result.rows] == ["1", "2"]  # both words in the title, then newest
+        result = search(index, SearchQuery(text="harbour"))
+        assert [r["url"][-1] for r in result.rows] == ["3", "1", "2"]
+        result = search(index, SearchQuery(text="harb*"))  # a prefix is never weighed by bm25
+        assert result.ranking == "title" and [r["url"][-1] for r in result.rows] == ["3", "1", "2"]
+
+
+def test_a_prefix_is_searched_as_the_forms_the_index_holds(index, monkeypatch):
+    expression = ftsquery.parse("Казах*", prefixes=lambda p: searchindex.forms_with_prefix(index.db.conn, p)).fts()
+    assert expression == '("казахста")'  # the one form of Казахстан, Казахстана, Казахстане...
+    def matches(expression):
+        sql = f"SELECT rowid FROM {searchindex.TABLE} WHERE {searchindex.TABLE} MATCH ? ORDER BY rowid"
+        return [r[0] for r in index.db.execute(sql, [expression])]
+    for start in ("каз", "прот", "pro", "tr", "алм", "zzz"):
+        expanded = ftsquery.parse(start + "*", prefixes=lambda p: searchindex.forms_with_prefix(index.db.conn, p))
+        plain = ftsquery.parse(start + "*")
+        assert matches(expanded.fts()) == matches(plain.fts()), start  # the same pages as FTS5's own prefix
+    monkeypatch.setattr(searchindex, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
+    assert searchindex.forms_with_prefix(index.db.conn, "казах") is None
+    assert sorted(urls(index, "Казах*")) == ["1", "2"]

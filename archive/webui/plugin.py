@@ -35,11 +35,11 @@ CHART_FILTERS = ("source", "language", "author", "month")
 MARK_RE = re.compile(r"\[([^\[\]]*)\]")
 
 
-def query_expression(text: str | None, columns: str = ftsquery.TEXT_COLUMNS, names=None) -> str:
+def query_expression(text: str | None, columns: str = ftsquery.TEXT_COLUMNS, names=None, prefixes=None) -> str:
     """The FTS5 expression for a search box's text; never raises."""
     text = text or ""
     try:
-        return f"{columns} : ({ftsquery.parse(text, names=names).fts()})"
+        return f"{columns} : ({ftsquery.parse(text, names=names, prefixes=prefixes).fts()})"
     except (ftsquery.EmptyQuery, ftsquery.QueryError):
         pass
     try:
@@ -60,32 +60,35 @@ _lookups: dict[str, sqlite3.Connection] = {}
 _lookup_lock = threading.Lock()
 
 
-def names_lookup(path: str | None):
-    """A function giving a name's spellings in the other script that the
-    index at ``path`` holds (a connection of its own: a SQL function must
-    not query the connection that calls it)."""
+def vocabulary_lookups(path: str | None):
+    """Functions giving a name's spellings in the other script, and a
+    prefix's forms, that the index at ``path`` holds (on a connection of
+    their own: a SQL function must not query the connection that calls it)."""
     if not path:
-        return None
+        return None, None
 
-    def names(word: str) -> list[tuple[str, str]]:
+    def ask(function, argument, otherwise):
         with _lookup_lock:
             if path not in _lookups:
                 _lookups[path] = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
             try:
-                return searchindex.names_in_other_script(_lookups[path], word)
+                return function(_lookups[path], argument)
             except sqlite3.Error:  # not an index of ours
-                return []
+                return otherwise
 
-    return names
+    return (
+        lambda word: ask(searchindex.names_in_other_script, word, []),
+        lambda start: ask(searchindex.forms_with_prefix, start, None),
+    )
 
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette):
     # trylast: runs after Datasette's own, so this escape_fts replaces it
-    names = names_lookup(getattr(datasette.databases.get(database), "path", None))
+    names, prefixes = vocabulary_lookups(getattr(datasette.databases.get(database), "path", None))
 
     def expression(text):
-        return query_expression(text, names=names)
+        return query_expression(text, names=names, prefixes=prefixes)
 
     conn.create_function("escape_fts", 1, expression, deterministic=True)
     conn.create_function("mediarchive_query", 1, expression, deterministic=True)
