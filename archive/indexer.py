@@ -28,7 +28,9 @@ from archive.config import ExtractionOptions
 from archive.extract import NotExtractable, extract, is_html
 from archive.overrides import refine
 from archive.index import Index
+from archive import searchindex
 from archive.textdiff import content_hash
+from archive.textnorm import normaliser
 from archive.warcreader import CaptureRecord, iter_records
 
 logger = logging.getLogger(__name__)
@@ -142,6 +144,8 @@ def _extract_job(
     result["fingerprint"] = None
     # computed here, in the worker: its regular expressions cost as much as the index insert
     result["content_hash"] = content_hash(result.get("title"), result.get("author"), result.get("text"))
+    # and the words' search forms: the lemmatiser is the costliest part of indexing for search
+    result["search_words"] = searchindex.word_forms(result)
     if options.reprints and result.get("text"):
         from archive.reprints import fingerprint
 
@@ -163,6 +167,7 @@ WARM_UP_PAGE = (
 
 
 def _warm_up_job() -> bool:
+    normaliser().text("прогрев warming")  # the lemmatiser's Russian and English dictionaries
     return isinstance(_extract_job(WARM_UP_PAGE, "http://localhost/warm-up", "text/html; charset=utf-8", None), dict)
 
 
@@ -387,6 +392,7 @@ class Indexer:
             "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
+        normaliser().remember(outcome.get("search_words") or ())
         self.index.add_page(row, record_id=record.record_id)
         digest = outcome.get("content_hash") or content_hash(row["title"], row["author"], row["text"])
         self.index.set_capture_fields(record.record_id, {"content_hash": digest})

@@ -143,10 +143,7 @@ def insert(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | N
     norm = norm or normaliser()
     values = row(page, norm)
     db.execute(f"INSERT INTO {TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)", values)
-    words = set()
-    for column in ("title", "text", "comments_text", "author"):
-        words.update(WORD_RE.findall((page.get(column) or "").lower()))
-    db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", [(w, norm.word(w)) for w in words])
+    db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", word_forms(page, norm))
     db.execute(
         "UPDATE pages SET search_key = ?, month = ? WHERE id = ?",
         [values[0], month_of(page.get("published"), page.get("first_captured")), page["id"]],
@@ -154,11 +151,29 @@ def insert(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | N
     return values[0]
 
 
+def words_of(page: Mapping[str, Any]) -> set[str]:
+    """The distinct lowercase words of a page's indexed fields."""
+    words: set[str] = set()
+    for column in ("title", "text", "comments_text", "author"):
+        words.update(WORD_RE.findall((page.get(column) or "").lower()))
+    return words
+
+
+def word_forms(page: Mapping[str, Any], norm: Normaliser | None = None) -> list[tuple[str, str]]:
+    """(word, search form) of each distinct word of a page. The indexer's
+    extraction workers compute these, so that the process writing the index
+    only looks forms up (reducing a new word costs far more)."""
+    norm = norm or normaliser()
+    return [(w, norm.word(w)) for w in words_of(page)]
+
+
 def delete(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None) -> None:
     """Remove a page's row, given the page as it was when indexed."""
     if page.get("search_key") is None:
         return
-    _, *values = row(page, norm or normaliser())
+    norm = norm or normaliser()
+    prime(db, words_of(page), norm)  # its words' forms as they were indexed
+    _, *values = row(page, norm)
     db.execute(
         f"INSERT INTO {TABLE} ({TABLE}, rowid, title, text, comments, meta) VALUES ('delete', ?, ?, ?, ?, ?)",
         [page["search_key"], *values],

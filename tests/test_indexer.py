@@ -165,3 +165,23 @@ def test_a_byline_source_keeps_only_its_authors_pieces(tmp_path, index):
         stats = indexer.index_directory(tmp_path)
     assert [p["url"] for p in index.query("SELECT url FROM pages")] == ["https://a.example/c/1"]
     assert stats.captures == 2  # both archived; only his is an article of the source
+
+
+def test_the_extraction_workers_reduce_the_words_not_the_indexing_process(tmp_path, index, monkeypatch):
+    from archive import textnorm
+
+    write(tmp_path, "site", [
+        ("https://a.example/news/1.html", 200, HTML, article("Казахстан", "В Казахстане прошли выборы в парламент страны.", "ru"), "article"),
+        ("https://a.example/news/2.html", 200, HTML, article("Protesters gather", "Thousands of protesters gathered in the square."), "article"),
+    ])
+    textnorm.normaliser()._cache.clear()
+
+    def not_here(self, word):
+        raise AssertionError(f"the indexing process reduced {word!r}: the workers should have")
+
+    monkeypatch.setattr(textnorm.Normaliser, "_reduce", not_here)  # this process only: workers are spawned
+    with Indexer(index, workers=1) as indexer:
+        assert indexer.index_directory(tmp_path).pages == 2
+    # (words the index holds: a search needs no reduction either)
+    assert [r["url"] for r in search(index, SearchQuery(text="Казахстан выборы")).rows] == ["https://a.example/news/1.html"]
+    assert [r["url"] for r in search(index, SearchQuery(text="gathered protesters")).rows] == ["https://a.example/news/2.html"]
