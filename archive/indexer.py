@@ -167,7 +167,6 @@ WARM_UP_PAGE = (
 
 
 def _warm_up_job() -> bool:
-    normaliser().text("прогрев warming")  # the lemmatiser's Russian and English dictionaries
     return isinstance(_extract_job(WARM_UP_PAGE, "http://localhost/warm-up", "text/html; charset=utf-8", None), dict)
 
 
