@@ -175,6 +175,7 @@ def routine_run(
                 )
                 states = {}  # discover everything the files hold
             else:
+                overrides.setdefault("ARCHIVE_FRONTIER_DIR", str(datadir.root / "frontier"))
                 states = {
                     source.name: crawl_state(index_db, source.name, schedule=source.recheck, mode=recheck)
                     for source in sources

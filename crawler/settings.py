@@ -51,15 +51,22 @@ DOWNLOADER_MIDDLEWARES = {
     # redirect, error and retry attempt.
     "crawler.warccapture.WarcCaptureMiddleware": 950,
 }
+# An unattended archiver listens on nothing: no telnet console, and not
+# Scrapy 2.19's RemoteControl (an HTTP endpoint that runs Python code).
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_DIR = "data/warcs"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 ARCHIVE_WARC_GZIP = True
 ARCHIVE_SOURCES_FILE = "config/sources.yaml"
+# Where each source's frontier (found, not yet finished) is journaled, so
+# that the run after one that stopped early fetches it; empty: not kept.
+ARCHIVE_FRONTIER_DIR = ""
 ARCHIVE_RETRY_AFTER_MAX = 600
 ARCHIVE_OPERATOR = ""
 

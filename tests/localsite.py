@@ -26,6 +26,7 @@ import argparse
 import datetime as _dt
 import functools
 import gzip
+import hashlib
 import html
 import json
 import os
@@ -490,6 +491,11 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in the site itself: record it, answer 500
             site._record_error(traceback.format_exc())
             resp = _html_response(500, "<!DOCTYPE html><title>Internal error</title><h1>Internal error</h1>")
+        if site.validators and resp.status == 200:
+            etag = '"%s"' % hashlib.sha1(resp.body).hexdigest()[:16]
+            if self.headers.get("If-None-Match") == etag:
+                resp = _Response(304)
+            resp.headers.append(("ETag", etag))
         if resp.chunked and self.request_version != "HTTP/1.1":
             resp.chunked = False  # HTTP/1.0 clients cannot parse chunked framing
         self.send_response(resp.status)
@@ -604,7 +610,10 @@ class LocalSite:
 
     ``port=0`` picks a free port; ``per_page`` is the number of articles per
     listing page; ``extras`` enables (and links) the edge-case routes;
-    ``slow_seconds`` is the delay of ``/slow.html`` (never linked).
+    ``slow_seconds`` is the delay of ``/slow.html`` (never linked);
+    ``validators`` gives every 200 answer an ``ETag`` and answers a request
+    whose ``If-None-Match`` matches it with ``304 Not Modified``, as real
+    servers do for feeds, sitemaps and listings.
     """
 
     def __init__(
@@ -616,6 +625,7 @@ class LocalSite:
         extras: bool = True,
         slow_seconds: float = 2.0,
         data_dir: Path | str | None = None,
+        validators: bool = False,
     ):
         if per_page < 1:
             raise ValueError("per_page must be >= 1")
@@ -624,6 +634,7 @@ class LocalSite:
         self.per_page = per_page
         self.extras_enabled = extras
         self.slow_seconds = slow_seconds
+        self.validators = validators
         self._corpus = _corpus(Path(data_dir) if data_dir is not None else DATA_DIR)
         self.article_ids: list[str] = list(self._corpus.ids)
         self._base_url: str | None = None

@@ -85,6 +85,38 @@ def wait_for_open_file(warcs: Path, process: subprocess.Popen, stale: set[Path],
         time.sleep(0.02)
 
 
+@pytest.fixture(scope="module")
+def site_with_validators():
+    with LocalSite(extras=False, validators=True) as running:
+        yield running
+
+
+def test_a_run_stopped_early_leaves_what_it_found_to_the_next(site_with_validators, tmp_path):
+    """The feed and the first listing page answer 304 to the next run (the
+    stopped run captured them with their ETags): the articles they list must
+    still be fetched, from the stopped run's frontier."""
+    site = site_with_validators
+    config = write_config(site, tmp_path / "sources.yaml", 0)
+    config.write_text(config.read_text() + f"    feeds: ['{site.feed_url}']\n")
+    limited = tmp_path / "limited.yaml"
+    limited.write_text(config.read_text() + "    max_pages: 12\n")
+    data = tmp_path / "data"
+    first = subprocess.run(crawl_command(limited, data), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    fetched_first = response_counts(data / "warcs")
+    assert len([url for url in fetched_first if "/articles/" in url]) < len(site.article_ids) / 2
+    site.clear_requests()
+    second = subprocess.run(crawl_command(config, data), capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    asked = [r for r in site.requests if r.path in ("/feed.xml", "/news/")]
+    assert asked and all("if-none-match" in r.headers for r in asked), "the seeds were not asked conditionally"
+    counts = response_counts(data / "warcs")
+    missing = [aid for aid in site.article_ids if site.article_url(aid) not in counts]
+    assert not missing, f"{len(missing)} article(s) never fetched"
+    assert all(counts[site.article_url(aid)] == 1 for aid in site.article_ids)
+    assert not list((data / "frontier").glob("*")), "a run that ran to its end keeps no frontier"
+
+
 def check_closed_files(warcs: Path) -> None:
     for path in sorted(warcs.rglob("*.warc.gz")):
         with pytest.raises(SystemExit) as exit_:

@@ -10,17 +10,20 @@ index is built from the WARC files afterwards.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import date
+from functools import wraps
+from pathlib import Path
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.config import Source
+from archive.frontier import SUFFIX as FRONTIER_SUFFIX, Frontier
 from archive.schedule import Known
 from crawler.discovery import (
     Role, classify, classify_entry, denied, feed_entries, in_domains, links_from_html, requisites_from_html,
@@ -52,6 +55,18 @@ def backfill_seeds(templates: tuple[str, ...], since: str | None, today: date) -
         while (year, month) >= (first.year, first.month):
             yield template.format(year=year, month=month), None
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def finishes(callback: Callable[..., Iterator[Request]]) -> Callable[..., Iterator[Request]]:
+    """A callback whose response counts as finished in the frontier once
+    every request it yields has been scheduled (and so journaled)."""
+
+    @wraps(callback)
+    def wrapper(self: SourceSpider, response: Response) -> Iterator[Request]:
+        yield from callback(self, response)
+        self._finish(response.request, response.meta)
+
+    return wrapper
 
 
 def spider_class_for(source: Source) -> type[SourceSpider]:
@@ -102,6 +117,21 @@ class SourceSpider(Spider):
         #: a routine run reads only the first ``routine_pages`` listing pages.
         self.backfill = backfill
         self.since = since or self.source.backfill_since
+        #: What was discovered and not finished, this run and the ones before
+        #: (see archive.frontier); None when ARCHIVE_FRONTIER_DIR is unset.
+        self.frontier: Frontier | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        folder = crawler.settings.get("ARCHIVE_FRONTIER_DIR")
+        if folder:
+            spider.frontier = Frontier(Path(folder) / f"{spider.name}{FRONTIER_SUFFIX}")
+            crawler.signals.connect(spider._close_frontier, signal=signals.spider_closed)
+        return spider
+
+    def _close_frontier(self, reason: str) -> None:
+        self.frontier.close(completed=reason == "finished")
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -116,6 +146,13 @@ class SourceSpider(Spider):
                 if page is not None:
                     request.meta[PAGE_META] = page
                 yield request
+        # what an earlier run found and did not finish (it stopped early)
+        if self.frontier is not None and self.frontier.resumed:
+            self.logger.info("%s: resuming %d URL(s) an earlier run found", self.name, len(self.frontier.resumed))
+            for url, role in list(self.frontier.pending.items()):
+                for request in self._new(url, Role(role), hops=1):
+                    request.meta[DEPTH_META] = 1
+                    yield request
         # known articles due for a re-check, found on a listing page or not
         for known in self.state.values():
             if known.is_article and known.due and known.url not in self._seen:
@@ -123,6 +160,7 @@ class SourceSpider(Spider):
 
     # -- callbacks -------------------------------------------------------
 
+    @finishes
     def parse_page(self, response: Response) -> Iterator[Request]:
         """A listing or an article: follow the links the patterns allow.
 
@@ -168,10 +206,12 @@ class SourceSpider(Spider):
                 yield request
 
 
+    @finishes
     def parse_requisite(self, response: Response) -> Iterator[Request]:
         """A stylesheet, image or script: archived, nothing to follow."""
         return iter(())
 
+    @finishes
     def parse_feed(self, response: Response) -> Iterator[Request]:
         if response.status == 304:
             return
@@ -186,6 +226,7 @@ class SourceSpider(Spider):
             if role is not None:
                 yield from self._new(url, role, 1)
 
+    @finishes
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         if response.status == 304:
             return
@@ -205,6 +246,7 @@ class SourceSpider(Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request
+        self._finish(request, request.meta)
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # robots.txt forbids it, or another rule dropped it: not a failure
             self._count("skipped")
@@ -246,6 +288,8 @@ class SourceSpider(Spider):
         if role is Role.ARTICLE and known is not None and not known.due:
             self._seen.add(url)
             self._count("known")  # archived already, no re-check due
+            if self.frontier is not None:
+                self.frontier.finish(url)
             return
         yield self._request(url, role, hops)
 
@@ -261,7 +305,12 @@ class SourceSpider(Spider):
         meta: dict[str, Any] = {ROLE_META: role.value, "archive_hops": hops}
         headers: dict[str, str] = {}
         known = self.state.get(url)
-        if known is not None and known.record_id:
+        # a page an earlier run captured but had not read to its end is read
+        # again in full: a 304 would hide the links it holds
+        unread = self.frontier is not None and url in self.frontier.resumed and role is not Role.ARTICLE
+        if self.frontier is not None:
+            self.frontier.add(url, role.value)
+        if known is not None and known.record_id and not unread:
             # a re-fetch: ask conditionally; the capture becomes a revisit if unchanged
             meta[PREVIOUS_META] = known
             meta["handle_httpstatus_list"] = [304]
@@ -271,6 +320,11 @@ class SourceSpider(Spider):
                 headers["If-Modified-Since"] = known.last_modified
             self._count("rechecked")
         return Request(url, callback=callback, errback=self.failed, priority=priority, meta=meta, headers=headers)
+
+    def _finish(self, request: Request, meta: Mapping[str, Any]) -> None:
+        if self.frontier is not None:
+            for url in (*meta.get("redirect_urls", ()), request.url):
+                self.frontier.finish(url)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(STAT.format(key))
