@@ -33,7 +33,7 @@ from crawler import settings as project
 
 ARTICLE = re.compile(r"/articles/\d+\.html$")
 LISTING = re.compile(r"/news/(\?page=\d+)?$")
-ROUTINE_PAGES = 5  # archive.config's default routine_pages
+ROUTINE_PAGES = 5  # archive.sources's default routine_pages
 
 
 class BareSpider(Spider):
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     source = None
     if args.discovery:
-        from archive.config import load_config
+        from archive.sources import load_config
 
         source = load_config(args.discovery).sources[0]
     process = CrawlerProcess(settings(args.concurrency))

@@ -18,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from archive.extract import is_html
-from archive.indexer import _extract_job, is_warc_name
-from archive.warcreader import iter_records
+from archive.extract.article import is_html
+from archive.extract.job import extract_job as _extract_job
+from archive.index.indexer import is_warc_name
+from archive.warc.read import iter_records
 
 
 def html_responses(directory: Path, limit: int | None) -> tuple[int, list[tuple]]:

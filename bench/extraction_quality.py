@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Score ``archive.extract.extract`` on the Zyte article-extraction benchmark.
+"""Score ``archive.extract.article.extract`` on the Zyte article-extraction benchmark.
 
 Data: ``../shared/realdata/extraction/zyte-article-benchmark/`` next to the
 project (181 gzipped pages and ``ground-truth.json``). The metric is a
@@ -42,7 +42,7 @@ from typing import Final
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from archive.extract import EXTRACTOR, NotExtractable, extract  # noqa: E402
+from archive.extract.article import EXTRACTOR, NotExtractable, extract  # noqa: E402
 
 BENCHMARK_DIR: Final = PROJECT_ROOT / ".." / "shared" / "realdata" / "extraction" / "zyte-article-benchmark"
 #: trafilatura 2.0.0 in the benchmark's published results table (its README).
@@ -183,7 +183,7 @@ class Report:
 
 
 def run(directory: Path, limit: int | None, resamples: int) -> Report:
-    """Extract every page with ``archive.extract.extract``, score it, and report."""
+    """Extract every page with ``archive.extract.article.extract``, score it, and report."""
     benchmark = load_benchmark(directory)
     selected = benchmark[:limit] if limit is not None else benchmark
     # Warm up: the first call loads py3langid's model (~0.6 s), a once-per-process cost.
@@ -215,7 +215,7 @@ def run(directory: Path, limit: int | None, resamples: int) -> Report:
 def print_report(report: Report) -> None:
     """Print the report as a small table, in the benchmark's layout."""
     published = report.published_trafilatura
-    print(f"Zyte article-extraction benchmark, {report.pages} pages, {report.extractor} via archive.extract")
+    print(f"Zyte article-extraction benchmark, {report.pages} pages, {report.extractor} via archive.extract.article")
     print(f"{'metric':<10} {'ours':<14} {'trafilatura ' + str(published['version']):<18} {'difference':>10}")
     for name in METRICS:
         ours, theirs = report.metrics[name], float(published[name])

@@ -1,4 +1,4 @@
-"""Language accuracy of ``archive.extract.extract`` on two labelled sets.
+"""Language accuracy of ``archive.extract.article.extract`` on two labelled sets.
 
 1. The 181 real pages of the Zyte article-extraction benchmark, labelled in
    ``bench/data/zyte-languages.json`` (py3langid on the benchmark's clean
@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from archive.extract import NotExtractable, extract
+from archive.extract.article import NotExtractable, extract
 from bench.extraction_quality import BENCHMARK_DIR, load_benchmark
 from bench.site import article_html
 

@@ -24,7 +24,7 @@ computed once by the real normaliser (the build time is SQLite's; the
 normaliser's own speed is measured apart and reported).
 
 Query types, each run ``--runs`` times with different words, through
-``archive.search.search`` as the CLI calls it (snippets included), the index
+``archive.search.search.search`` as the CLI calls it (snippets included), the index
 warm in the page cache: rare word, a word in 80% of the pages, two words, a
 phrase, a prefix; then each with ``--source`` and a two-year date range.
 Default order (relevance: all matches ranked when up to 2,000, else the
@@ -107,7 +107,7 @@ def zipf_cdf(size: int, exponent: float = 1.0, shift: float = 2.7) -> np.ndarray
 
 class Corpus:
     def __init__(self, seed: int = 7, pages: int = 1_000_000):
-        from archive.textnorm import normaliser
+        from archive.search.normalise import normaliser
 
         norm = normaliser()
         self.rng = np.random.default_rng(seed)
@@ -137,7 +137,7 @@ class Corpus:
 
     def page(self, page_id: int) -> tuple[dict, tuple[str, str, str]]:
         """A page row and its search row's (title, text, meta) forms."""
-        from archive import searchindex
+        from archive.search import fulltext
 
         source, language, _, domains, authors = SOURCES[int(np.searchsorted(self.source_cdf, self.rng.random()))]
         words = int(min(5000, max(80, self.rng.lognormal(math.log(450), 0.6))))
@@ -158,14 +158,14 @@ class Corpus:
             "title": title.capitalize(), "author": author, "published": published, "language": language,
             "text": text, "word_count": words, "first_captured": captured, "last_captured": captured, "versions": 1,
         }
-        row["search_key"] = searchindex.search_key(page_id, published, captured)
-        row["month"] = searchindex.month_of(published, captured)
-        return row, (title_forms, text_forms, searchindex.meta(row, self.norm))
+        row["search_key"] = fulltext.search_key(page_id, published, captured)
+        row["month"] = fulltext.month_of(published, captured)
+        return row, (title_forms, text_forms, fulltext.meta(row, self.norm))
 
 
 def build(path: Path, pages: int, progress=print) -> dict:
-    from archive import searchindex
-    from archive.index import Index
+    from archive.search import fulltext
+    from archive.index.store import Index
 
     clock = time.perf_counter()
     corpus = Corpus(pages=pages)
@@ -180,7 +180,7 @@ def build(path: Path, pages: int, progress=print) -> dict:
         conn.execute("BEGIN")
         for language in ("en", "ru"):  # what insert() records of each page's words
             conn.executemany(
-                f"INSERT OR IGNORE INTO {searchindex.WORDS} (word, form) VALUES (?, ?)",
+                f"INSERT OR IGNORE INTO {fulltext.WORDS} (word, form) VALUES (?, ?)",
                 zip(corpus.words[language].tolist(), corpus.forms[language].tolist()),
             )
         conn.execute("COMMIT")
@@ -198,7 +198,7 @@ def build(path: Path, pages: int, progress=print) -> dict:
                 [tuple(r[c] for c in columns) for r in rows],
             )
             conn.executemany(
-                f"INSERT INTO {searchindex.TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {fulltext.TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)",
                 search_rows,
             )
             conn.execute("COMMIT")
@@ -208,10 +208,10 @@ def build(path: Path, pages: int, progress=print) -> dict:
                 progress(f"  {done:,} pages in {elapsed:.0f} s ({done / elapsed:,.0f} pages/s)")
         build_seconds = time.perf_counter() - clock
         conn.execute("PRAGMA journal_mode=WAL")
-        fts_bytes = conn.execute(f"SELECT sum(length(block)) FROM {searchindex.TABLE}_data").fetchone()[0]
+        fts_bytes = conn.execute(f"SELECT sum(length(block)) FROM {fulltext.TABLE}_data").fetchone()[0]
         words = conn.execute("SELECT sum(word_count) FROM pages").fetchone()[0]
     sample = " ".join(corpus.words["en"][:2000]) + " " + " ".join(corpus.words["ru"][:2000])
-    from archive.textnorm import Normaliser
+    from archive.search.normalise import Normaliser
 
     fresh = Normaliser()
     clock = time.perf_counter()
@@ -230,7 +230,7 @@ def pick_terms(path: Path, runs: int, pages: int) -> dict[str, list[str]]:
     """Query words by how many pages hold them (from the index's own vocabulary)."""
     import sqlite3
 
-    from archive import searchindex
+    from archive.search import fulltext
 
     corpus_words = Corpus(seed=11, pages=pages)
     by_form: dict[str, str] = {}
@@ -238,7 +238,7 @@ def pick_terms(path: Path, runs: int, pages: int) -> dict[str, list[str]]:
         for word, form in zip(corpus_words.words[language], corpus_words.forms[language]):
             by_form.setdefault(form, word)
     conn = sqlite3.connect(path)
-    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, {searchindex.TABLE}, 'row')")
+    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, {fulltext.TABLE}, 'row')")
     pages = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
     df = {term: doc for term, doc in conn.execute("SELECT term, doc FROM temp.vocab") if term in by_form}
     conn.close()
@@ -264,8 +264,8 @@ def pick_terms(path: Path, runs: int, pages: int) -> dict[str, list[str]]:
 
 
 def time_queries(path: Path, runs: int, pages: int) -> list[dict]:
-    from archive.index import Index
-    from archive.search import SearchQuery, search
+    from archive.index.store import Index
+    from archive.search.search import SearchQuery, search
 
     terms = pick_terms(path, runs, pages)
     results = []

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from archive.runs import RunReport
+    from archive.index.runs import RunReport
 
 ARTICLES = {
     "harbour-plan": (
@@ -146,16 +146,16 @@ def demo_sources_yaml(base: str) -> str:
 def run_demo(workdir: Path, echo: Callable[[str], None]) -> RunReport:
     """Serve the demo site, crawl it into ``workdir/data``, search it, and
     tell the user (through ``echo``) what happened and what to try next."""
-    from archive.config import load_config
-    from archive.datadir import DataDir
-    from archive.index import Index
-    from archive.search import SearchQuery, search
+    from archive.sources import load_config
+    from archive.paths import DataDir
+    from archive.index.store import Index
+    from archive.search.search import SearchQuery, search
     from crawler import logsetup
     from crawler.run import routine_run
 
     workdir.mkdir(parents=True, exist_ok=True)
     datadir = DataDir(workdir.resolve() / "data")
-    logsetup.configure(datadir.root / "logs", "INFO", interactive=False)
+    logsetup.configure(datadir.logs, "INFO", interactive=False)
     with demo_site() as base:
         config_path = workdir / "sources.yaml"
         config_path.write_text(demo_sources_yaml(base), encoding="utf-8")

@@ -18,7 +18,7 @@ from lxml import etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from archive.config import Source, host_in_domain
+from archive.sources import Source, host_in_domain
 
 
 class Role(str, Enum):

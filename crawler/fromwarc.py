@@ -21,7 +21,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from archive.warcreader import iter_records, read_record, transfer_decoded
+from archive.warc.read import iter_records, read_record, transfer_decoded
 
 if TYPE_CHECKING:
     from scrapy import Request

@@ -19,16 +19,17 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from scrapy.settings import Settings
 
-from archive.cdxj import replay_index_path, update_replay_index
-from archive.config import Config, Source
-from archive.datadir import DataDir
-from archive.index import Index
-from archive.importer import import_file
-from archive.indexer import Indexer, IndexStats
-from archive.lock import DataLock
-from archive.runs import RunReport, changes_since, write_report
-from archive.schedule import Known, crawl_state
-from archive.warcwriter import OPEN_SUFFIX, recover_open_file
+from archive.warc.cdxj import replay_index_path, update_replay_index
+from archive.sources import Config, Source
+from archive.paths import DataDir
+from archive.index.store import Index
+from archive.index.imports import import_file
+from archive.index.indexer import Indexer, IndexStats
+from archive.index.lock import DataLock
+from archive.index.runs import RunReport, changes_since, write_report
+from archive.index.schedule import Known, crawl_state
+from archive.warc.recover import recover_open_file
+from archive.warc.write import OPEN_SUFFIX
 from crawler.spiders.source import ROLE_META, spider_class_for
 
 HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
@@ -175,7 +176,7 @@ def routine_run(
                 )
                 states = {}  # discover everything the files hold
             else:
-                overrides.setdefault("ARCHIVE_FRONTIER_DIR", str(datadir.root / "frontier"))
+                overrides.setdefault("ARCHIVE_FRONTIER_DIR", str(datadir.frontier))
                 states = {
                     source.name: crawl_state(index_db, source.name, schedule=source.recheck, mode=recheck)
                     for source in sources
@@ -201,7 +202,7 @@ def routine_run(
         report.finished = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         report.duration_s = round(time.monotonic() - clock, 1)
         report.exit_code = 0 if not report.failures else 1
-        write_report(datadir.root / "runs", report)
+        write_report(datadir.runs, report)
     return report
 
 

@@ -40,16 +40,16 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's own lets requests sent while robots.txt downloads go unchecked.
-    "crawler.robotstxt.RobotsTxtMiddleware": 100,
+    "crawler.middlewares.robotstxt.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # 429/503 with Retry-After: wait as the server asks, back the host off.
-    "crawler.retryafter.RetryAfterMiddleware": 555,
+    "crawler.middlewares.retryafter.RetryAfterMiddleware": 555,
     # Scrapy's own downloads the Public Suffix List behind the crawl's back.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawler.cookies.CookiesMiddleware": 700,
+    "crawler.middlewares.cookies.CookiesMiddleware": 700,
     # Closest to the network: sees bodies still content-encoded, and every
     # redirect, error and retry attempt.
-    "crawler.warccapture.WarcCaptureMiddleware": 950,
+    "crawler.middlewares.warccapture.WarcCaptureMiddleware": 950,
 }
 # An unattended archiver listens on nothing: no telnet console, and not
 # Scrapy 2.19's RemoteControl (an HTTP endpoint that runs Python code).

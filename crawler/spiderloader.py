@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.config import Config, load_config
+from archive.sources import Config, load_config
 from crawler.spiders.source import spider_class_for
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ extraction of each article (``<page>.json``) and a ``manifest.json``::
       "server": "nginx",                     # the Server header of the responses
       "language": "ru",                      # the source's expected language
       "strip_comments": false,               # Typepad inline comments to strip before extraction
-      "extraction": {...},                   # the proposed `extraction:` rules (archive.overrides)
+      "extraction": {...},                   # the proposed `extraction:` rules (archive.extract.siterules)
       "pages": [
         {"url": "https://svpressa.ru/war21/article/321239/", "file": "war21-article-321239.html",
          "kind": "article",                  # article | listing | feed | sitemap | robots
@@ -46,10 +46,11 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from archive.comments import strip_comments
-from archive.extract import Extraction, extract
-from archive.overrides import ExtractionRules, refine
-from archive.warcwriter import RollingWarcWriter
+from archive.extract.comments import strip_comments
+from archive.extract.article import Extraction, extract
+from archive.extract.rules import ExtractionRules
+from archive.extract.siterules import refine
+from archive.warc.write import RollingWarcWriter
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 USER_AGENT = "mediarchive/0.1 (+https://github.com/mediarchive/mediarchive; archive crawler)"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.datadir import DataDir
+from archive.paths import DataDir
 from crawler.cli import main
 from tests.localsite import LocalSite
 

@@ -1,10 +1,10 @@
-"""archive.charset: which charset wins, and that wrong declarations lose."""
+"""archive.extract.decode: which charset wins, and that wrong declarations lose."""
 
 import codecs
 
 import pytest
 
-from archive.charset import decode_html, normalize_charset
+from archive.extract.decode import decode_html, normalize_charset
 
 RUSSIAN = (
     "Президент подписал закон о бюджете на следующий год. Депутаты обсуждали документ "

@@ -42,7 +42,7 @@ def test_readme_test_command_is_what_ci_runs():
 
 
 def test_readme_lists_every_source():
-    from archive.config import load_config
+    from archive.sources import load_config
 
     for source in load_config(REPO / "config" / "sources.yaml").sources:
         assert f"| `{source.name}` |" in README, source.name
@@ -77,7 +77,7 @@ def test_search_without_an_index(tmp_path):
 
 
 def test_search_with_a_bad_date(tmp_path):
-    from archive.index import Index
+    from archive.index.store import Index
 
     Index(tmp_path / "index.sqlite").close()
     result = CliRunner().invoke(main, ["search", "x", "--since", "yesterday", "--data", str(tmp_path)])
@@ -85,7 +85,7 @@ def test_search_with_a_bad_date(tmp_path):
 
 
 def test_show_unknown_url(tmp_path):
-    from archive.index import Index
+    from archive.index.store import Index
 
     Index(tmp_path / "index.sqlite").close()
     result = CliRunner().invoke(main, ["show", "https://nowhere.example/", "--data", str(tmp_path)])

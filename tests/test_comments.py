@@ -1,4 +1,4 @@
-"""archive.comments: Typepad inline comments found by their footer, extracted and stripped."""
+"""archive.extract.comments: Typepad inline comments found by their footer, extracted and stripped."""
 
 import json
 import re
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.comments import FOOTER_RE, extract_comments, remove_comments, strip_comments
-from archive.extract import extract
-from archive.overrides import parse_html
+from archive.extract.comments import FOOTER_RE, extract_comments, remove_comments, strip_comments
+from archive.extract.article import extract
+from archive.extract.siterules import parse_html
 
 SAMPLES = Path(__file__).resolve().parent / "samples" / "moonofalabama"
 MOA_PAGE = SAMPLES / "kazakhstan-riots-requests-and-a-rapid-response.html"

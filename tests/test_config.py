@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import load_config, parse_config
+from archive.sources import load_config, parse_config
 from archive.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
-from archive.lock import AlreadyRunning, DataLock
+from archive.index.lock import AlreadyRunning, DataLock
 from tests.localsite import LocalSite
 
 ALREADY_RUNNING = 3

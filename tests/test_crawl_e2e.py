@@ -19,8 +19,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
-from archive.datadir import DataDir
-from archive.readback import capture_record
+from archive.paths import DataDir
+from archive.warc.readback import capture_record
 from tests.localsite import LocalSite
 from tests.servers import cli_server
 

@@ -3,7 +3,7 @@
 import scrapy.downloadermiddlewares.cookies as scrapy_cookies
 from scrapy.settings import Settings
 
-from crawler.cookies import OFFLINE_SPLIT_DOMAIN
+from crawler.middlewares.cookies import OFFLINE_SPLIT_DOMAIN
 from crawler.run import crawler_settings
 
 
@@ -15,17 +15,17 @@ def middlewares(settings: Settings) -> dict[str, int]:
 
 def test_capture_sits_closest_to_the_network(tmp_path):
     order = middlewares(crawler_settings(tmp_path))
-    capture = order.pop("crawler.warccapture.WarcCaptureMiddleware")
+    capture = order.pop("crawler.middlewares.warccapture.WarcCaptureMiddleware")
     assert capture > max(order.values())
-    assert order["crawler.retryafter.RetryAfterMiddleware"] > order["scrapy.downloadermiddlewares.retry.RetryMiddleware"]
+    assert order["crawler.middlewares.retryafter.RetryAfterMiddleware"] > order["scrapy.downloadermiddlewares.retry.RetryMiddleware"]
 
 
 def test_scrapy_components_that_misbehave_are_replaced(tmp_path):
     order = middlewares(crawler_settings(tmp_path))
     assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" not in order
-    assert "crawler.robotstxt.RobotsTxtMiddleware" in order
+    assert "crawler.middlewares.robotstxt.RobotsTxtMiddleware" in order
     assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" not in order
-    assert "crawler.cookies.CookiesMiddleware" in order
+    assert "crawler.middlewares.cookies.CookiesMiddleware" in order
 
 
 def test_public_suffix_list_is_never_downloaded():
@@ -40,7 +40,7 @@ def test_only_gzip_and_deflate_are_asked_for(tmp_path):
 
 
 def test_source_settings_apply_per_spider(tmp_path):
-    from archive.config import parse_config
+    from archive.sources import parse_config
     from crawler.spiders.source import spider_class_for
 
     source = parse_config(

@@ -1,11 +1,11 @@
-"""archive.dates: dates as pages print them, to ISO 8601 with the right zone."""
+"""archive.extract.dates: dates as pages print them, to ISO 8601 with the right zone."""
 
 from datetime import datetime, timezone
 
 import pytest
 
-from archive import dates
-from archive.dates import parse_datetime
+from archive.extract import dates
+from archive.extract.dates import parse_datetime
 
 MOSCOW = "Europe/Moscow"
 # 2022-01-06 01:00 in Moscow (22:00 UTC the day before): "today" is the 6th there.

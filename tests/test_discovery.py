@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import parse_config
+from archive.sources import parse_config
 from crawler.discovery import Role, classify, classify_entry, feed_entries, links_from_html, sitemap_entries
 
 FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "feeds"

@@ -1,4 +1,4 @@
-"""archive.extract on real pages (the Zyte article-extraction benchmark) and on awkward bodies."""
+"""archive.extract.article on real pages (the Zyte article-extraction benchmark) and on awkward bodies."""
 
 import gzip
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.extract import EXTRACTOR, Extraction, NotExtractable, extract, is_html
+from archive.extract.article import EXTRACTOR, Extraction, NotExtractable, extract, is_html
 
 BENCHMARK = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "extraction" / "zyte-article-benchmark"
 GROUND_TRUTH = json.loads((BENCHMARK / "ground-truth.json").read_text(encoding="utf-8"))

@@ -3,7 +3,7 @@ the next run however the last one ended."""
 
 from __future__ import annotations
 
-from archive.frontier import Frontier
+from archive.index.frontier import Frontier
 
 
 def test_pending_is_what_was_added_and_not_finished(tmp_path):

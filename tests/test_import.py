@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.datadir import DataDir
-from archive.importer import import_file
-from archive.index import Index
-from archive.indexer import Indexer
-from archive.readback import capture_record
+from archive.paths import DataDir
+from archive.index.imports import import_file
+from archive.index.store import Index
+from archive.index.indexer import Indexer
+from archive.warc.readback import capture_record
 
 WARC_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "warc"
 SUMMARY = {

@@ -15,7 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
-from archive.warcwriter import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
+from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
 from tests.indexdb import query
 
 PARAGRAPH = (

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from archive.index import Index
-from archive.indexer import Indexer
-from archive.search import SearchQuery, search
-from archive.warcwriter import RollingWarcWriter
+from archive.index.store import Index
+from archive.index.indexer import Indexer
+from archive.search.search import SearchQuery, search
+from archive.warc.write import RollingWarcWriter
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 ARTICLE = (
@@ -150,7 +150,7 @@ def test_search_filters(tmp_path, index):
 
 
 def test_a_byline_source_keeps_only_its_authors_pieces(tmp_path, index):
-    from archive.config import ExtractionOptions
+    from archive.sources import ExtractionOptions
 
     def by(author, title):
         page = article(title, "A long column about the multipolar world and the future of trade corridors across Eurasia.")
@@ -168,7 +168,7 @@ def test_a_byline_source_keeps_only_its_authors_pieces(tmp_path, index):
 
 
 def test_the_extraction_workers_reduce_the_words_not_the_indexing_process(tmp_path, index, monkeypatch):
-    from archive import textnorm
+    from archive.search import normalise as textnorm
 
     write(tmp_path, "site", [
         ("https://a.example/news/1.html", 200, HTML, article("Казахстан", "В Казахстане прошли выборы в парламент страны.", "ru"), "article"),

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from archive.index import Index
-from archive.indexer import WARM_UP_PAGE, Indexer, _extract_job, _warm_up_job
-from archive.warcwriter import RollingWarcWriter
+from archive.index.store import Index
+from archive.extract.job import WARM_UP_PAGE, extract_job as _extract_job, warm_up_job as _warm_up_job
+from archive.index.indexer import Indexer
+from archive.warc.write import RollingWarcWriter
 from crawler.run import _Once
 
 BODY = (

@@ -1,9 +1,9 @@
-"""archive.language: declared languages, their parsing, and when the text overrides them."""
+"""archive.extract.language: declared languages, their parsing, and when the text overrides them."""
 
 import lxml.html
 import pytest
 
-from archive.language import (
+from archive.extract.language import (
     MIN_TEXT_CHARS,
     detect_language,
     html_lang_from_html,

@@ -1,4 +1,4 @@
-"""archive.overrides: per-source selector rules applied where trafilatura falls short."""
+"""archive.extract.siterules: per-source selector rules applied where trafilatura falls short."""
 
 import dataclasses
 import pickle
@@ -8,16 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from archive.extract import EXTRACTOR, Extraction, extract
-from archive.overrides import (
-    DEFAULT_MIN_LENGTH,
-    ExtractionRules,
-    Selector,
-    element_blocks,
-    parse_html,
-    passes_check,
-    refine,
-)
+from archive.extract.article import EXTRACTOR, Extraction, extract
+from archive.extract.rules import DEFAULT_MIN_LENGTH, ExtractionRules, Selector
+from archive.extract.siterules import element_blocks, parse_html, passes_check, refine
 
 URL = "https://svpressa.ru/war21/article/321239/"
 PARAGRAPHS = [

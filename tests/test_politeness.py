@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from crawler.retryafter import retry_after_seconds
+from crawler.middlewares.retryafter import retry_after_seconds
 
 NOW = datetime(2024, 5, 6, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -1,11 +1,11 @@
-"""archive.reprints: one column on three sites is found, other columns of its author are not."""
+"""archive.extract.reprints: one column on three sites is found, other columns of its author are not."""
 
 import hashlib
 from pathlib import Path
 
 import pytest
 
-from archive.reprints import (
+from archive.extract.reprints import (
     DEFAULT_THRESHOLD,
     EDITED_THRESHOLD,
     FINGERPRINT_BYTES,

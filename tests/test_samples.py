@@ -13,11 +13,11 @@ import feedparser
 import pytest
 from lxml import etree
 
-from archive.comments import extract_comments
-from archive.config import load_config
-from archive.extract import extract
-from archive.overrides import parse_html
-from archive.warcreader import iter_records
+from archive.extract.comments import extract_comments
+from archive.sources import load_config
+from archive.extract.article import extract
+from archive.extract.siterules import parse_html
+from archive.warc.read import iter_records
 from tests.make_sample_warcs import SAMPLES_DIR, SampleOutlet, SamplePage, build_sample_warcs, extract_sample, load_registry
 
 REGISTRY = load_registry()

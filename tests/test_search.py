@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import ftsquery, searchindex
+from archive.search import fulltext
+
+from archive.search import query as ftsquery
 from archive.errors import UsageError
-from archive.index import Index
-from archive.search import SearchQuery, search
-from archive.snippets import snippet
-from archive.textnorm import Normaliser
+from archive.index.store import Index
+from archive.search.search import SearchQuery, search
+from archive.search.snippets import snippet
+from archive.search.normalise import Normaliser
 from crawler.cli import main
 
 ZYTE = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "extraction" / "zyte-article-benchmark"
@@ -165,7 +167,7 @@ def test_orders_and_paging(index):
 
 
 def test_relevance_over_many_matches_is_ranked_in_the_newest_window(monkeypatch):
-    import archive.search as module
+    import archive.search.search as module
 
     monkeypatch.setattr(module, "RANK_WINDOW", 3)
     with Index() as index:
@@ -206,20 +208,20 @@ def test_an_index_of_another_reduction_is_rebuilt(tmp_path):
     path = tmp_path / "index.sqlite"
     with Index(path) as index:
         add(index, *PAGES[0])
-        searchindex.set_version(index.db.conn, "0/old")
+        fulltext.set_version(index.db.conn, "0/old")
         index.db.conn.commit()
-        index.db.execute(f"INSERT INTO {searchindex.TABLE} ({searchindex.TABLE}) VALUES ('delete-all')")
+        index.db.execute(f"INSERT INTO {fulltext.TABLE} ({fulltext.TABLE}) VALUES ('delete-all')")
         index.db.conn.commit()
     with Index(path) as index:
         assert urls(index, "Казахстане") == ["1"]
-        assert searchindex.stored_version(index.db.conn) != "0/old"
+        assert fulltext.stored_version(index.db.conn) != "0/old"
 
 
 def test_a_schema_1_index_is_upgraded(tmp_path):
     path = tmp_path / "index.sqlite"
     with Index(path) as index:
         add(index, *PAGES[2])
-        index.db.execute(f"DROP TABLE {searchindex.TABLE}")
+        index.db.execute(f"DROP TABLE {fulltext.TABLE}")
         index.db.execute("DELETE FROM search_meta")
         index.db.execute("CREATE VIRTUAL TABLE pages_fts USING fts5(title, text)")
         index.db.conn.commit()
@@ -279,7 +281,7 @@ def test_every_expression_is_valid_fts5():
                 expression = ftsquery.match_expression(sample)
             except (ftsquery.EmptyQuery, ftsquery.QueryError):
                 continue
-            index.db.execute(f"SELECT rowid FROM {searchindex.TABLE} WHERE {searchindex.TABLE} MATCH ?", [expression])
+            index.db.execute(f"SELECT rowid FROM {fulltext.TABLE} WHERE {fulltext.TABLE} MATCH ?", [expression])
 
 
 @pytest.mark.parametrize(
@@ -339,7 +341,7 @@ def test_cli_notes_how_a_query_was_read(datadir):
 
 
 def test_a_search_for_indexed_words_does_not_load_the_lemmatiser(index, monkeypatch):
-    from archive import textnorm
+    from archive.search import normalise as textnorm
 
     textnorm.normaliser()._cache.clear()  # as in a fresh process
 
@@ -395,7 +397,7 @@ def test_search_works_while_a_crawl_holds_the_write_lock(tmp_path):
 
 
 def test_relevance_puts_title_matches_first_when_a_word_is_too_common(monkeypatch):
-    import archive.search as module
+    import archive.search.search as module
 
     with Index() as index:
         add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Harbour plan approved", "The harbour plan.")
@@ -414,15 +416,15 @@ def test_relevance_puts_title_matches_first_when_a_word_is_too_common(monkeypatc
 
 
 def test_a_prefix_is_searched_as_the_forms_the_index_holds(index, monkeypatch):
-    expression = ftsquery.parse("Казах*", prefixes=lambda p: searchindex.forms_with_prefix(index.db.conn, p)).fts()
+    expression = ftsquery.parse("Казах*", prefixes=lambda p: fulltext.forms_with_prefix(index.db.conn, p)).fts()
     assert expression == '("казахста")'  # the one form of Казахстан, Казахстана, Казахстане...
     def matches(expression):
-        sql = f"SELECT rowid FROM {searchindex.TABLE} WHERE {searchindex.TABLE} MATCH ? ORDER BY rowid"
+        sql = f"SELECT rowid FROM {fulltext.TABLE} WHERE {fulltext.TABLE} MATCH ? ORDER BY rowid"
         return [r[0] for r in index.db.execute(sql, [expression])]
     for start in ("каз", "прот", "pro", "tr", "алм", "zzz"):
-        expanded = ftsquery.parse(start + "*", prefixes=lambda p: searchindex.forms_with_prefix(index.db.conn, p))
+        expanded = ftsquery.parse(start + "*", prefixes=lambda p: fulltext.forms_with_prefix(index.db.conn, p))
         plain = ftsquery.parse(start + "*")
         assert matches(expanded.fts()) == matches(plain.fts()), start  # the same pages as FTS5's own prefix
-    monkeypatch.setattr(searchindex, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
-    assert searchindex.forms_with_prefix(index.db.conn, "казах") is None
+    monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
+    assert fulltext.forms_with_prefix(index.db.conn, "казах") is None
     assert sorted(urls(index, "Казах*")) == ["1", "2"]

@@ -150,7 +150,7 @@ def test_ui_without_an_index_says_so(tmp_path):
 def big_ui(tmp_path_factory):
     """The UI over 3,000 generated pages (bench.search_index: five sources,
     Russian and English, 2004-2026) and one known Russian article."""
-    from archive.index import Index
+    from archive.index.store import Index
     from bench.search_index import build
 
     root = tmp_path_factory.mktemp("bigui")

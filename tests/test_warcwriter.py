@@ -1,4 +1,4 @@
-"""Tests for archive.warcwriter: byte-exact records, read-back, rolling, crash recovery."""
+"""Tests for archive.warc (records, write, recover): byte-exact records, read-back, rolling, crash recovery."""
 
 from __future__ import annotations
 
@@ -20,15 +20,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
-from archive.warcwriter import (
-    CONFORMS_TO,
-    ExchangeLocations,
-    InvalidExchangeError,
-    RecordLocation,
-    RollingWarcWriter,
-    WriterClosedError,
-    recover_open_file,
-)
+from archive.warc.records import CONFORMS_TO, ExchangeLocations, InvalidExchangeError, RecordLocation, WriterClosedError
+from archive.warc.recover import recover_open_file
+from archive.warc.write import RollingWarcWriter
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
 HOST = "crawlhost"
@@ -664,7 +658,7 @@ def test_constructor_rejects_bad_names(tmp_path: Path) -> None:
 
 
 def test_archive_never_imports_scrapy_or_twisted() -> None:
-    code = "import sys, archive.warcwriter; sys.exit(bool({'scrapy', 'twisted'} & set(sys.modules)))"
+    code = "import sys, archive.warc.write; sys.exit(bool({'scrapy', 'twisted'} & set(sys.modules)))"
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 

@@ -3,7 +3,7 @@
 Discovery starts from the source's start pages, feeds and sitemaps; links are
 followed inside ``allowed_domains`` by the source's patterns (see
 :mod:`crawler.discovery`). The spider yields no items: every exchange is
-written to WARC by :class:`crawler.warccapture.WarcCaptureMiddleware`, and the
+written to WARC by :class:`crawler.middlewares.warccapture.WarcCaptureMiddleware`, and the
 index is built from the WARC files afterwards.
 """
 
@@ -22,9 +22,9 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.config import Source
-from archive.frontier import SUFFIX as FRONTIER_SUFFIX, Frontier
-from archive.schedule import Known
+from archive.sources import Source
+from archive.index.frontier import SUFFIX as FRONTIER_SUFFIX, Frontier
+from archive.index.schedule import Known
 from crawler.discovery import (
     Role, classify, classify_entry, denied, feed_entries, in_domains, links_from_html, requisites_from_html,
     sitemap_entries,
@@ -37,7 +37,7 @@ DEPTH_META = "archive_listing_depth"
 PAGE_META = "archive_page"
 #: A backfill stops after this many numbered pages in a row held nothing new.
 BACKFILL_PATIENCE = 10
-#: The archive's newest full capture of a URL fetched again (an archive.schedule.Known).
+#: The archive's newest full capture of a URL fetched again (an archive.index.schedule.Known).
 PREVIOUS_META = "archive_previous"
 STAT = "archive/{}"
 
@@ -118,7 +118,7 @@ class SourceSpider(Spider):
         self.backfill = backfill
         self.since = since or self.source.backfill_since
         #: What was discovered and not finished, this run and the ones before
-        #: (see archive.frontier); None when ARCHIVE_FRONTIER_DIR is unset.
+        #: (see archive.index.frontier); None when ARCHIVE_FRONTIER_DIR is unset.
         self.frontier: Frontier | None = None
 
     @classmethod

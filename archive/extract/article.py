@@ -1,0 +1,377 @@
+"""Extract an article's text and metadata from an HTML response, for the indexer.
+
+:func:`extract` is a plain top-level function of picklable arguments returning
+a frozen, picklable :class:`Extraction`, so it can run in a
+``concurrent.futures.ProcessPoolExecutor``. It raises :class:`NotExtractable`
+(also picklable) for bodies that are not HTML at all, including an empty
+body: "there is nothing to index here" is one case for the caller, whatever
+the reason. HTML from which trafilatura gets no main text is *not* an error:
+it gives an :class:`Extraction` with ``text == ""`` and whatever metadata
+(title, date...) the page has.
+
+Pipeline: bytes -> :func:`archive.extract.decode.decode_html` -> one lxml tree
+(parsed here, see :func:`_parse`) -> ``trafilatura.bare_extraction`` with
+metadata, trafilatura's default options except ``include_comments=False``
+(cheaper ones for huge documents, see :func:`_options_for`) -> language from
+:mod:`archive.extract.language` (trafilatura's own field is always empty) ->
+publication timestamp (:func:`find_published`).
+
+Speed: about 70 ms for a typical news page. trafilatura's cost grows with the
+number of elements: a 10 MB page made mostly of inline scripts takes about a
+second, but 10 MB of paragraphs, table cells or link lists take 20-60 s.
+Run it in a pool whose tasks can time out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+import trafilatura
+from lxml.etree import ParserError
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
+
+from archive.extract.decode import decode_html
+from archive.extract.language import detect_language, html_lang_from_tree
+
+__all__ = ["EXTRACTOR", "Extraction", "NotExtractable", "extract", "find_published", "is_html", "media_type"]
+
+#: Name and version of the text extractor, stored with each extraction.
+EXTRACTOR: Final = f"trafilatura {trafilatura.__version__}"
+
+HTML_MEDIA_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+#: Media types that say nothing reliable about the body: sniff it instead.
+UNINFORMATIVE_MEDIA_TYPES: Final = frozenset(
+    {"", "text/plain", "application/octet-stream", "binary/octet-stream", "application/unknown", "unknown/unknown"}
+)
+#: How many leading bytes :func:`is_html` and the binary sniffing look at.
+SNIFF_BYTES: Final = 1024
+
+# Signatures of common non-HTML bodies met while crawling news sites.
+_BINARY_SIGNATURES: Final = (
+    (b"%PDF-", "PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"RIFF", "RIFF media (WebP, WAV, AVI)"),
+    (b"PK\x03\x04", "ZIP archive (or DOCX, XLSX, EPUB)"),
+    (b"\x1f\x8b", "gzip data (undecoded Content-Encoding?)"),
+    (b"\x28\xb5\x2f\xfd", "zstd data (undecoded Content-Encoding?)"),
+    (b"\xd0\xcf\x11\xe0", "OLE document (DOC, XLS)"),
+    (b"ID3", "MP3 audio"),
+    (b"wOFF", "WOFF font"),
+    (b"wOF2", "WOFF2 font"),
+)
+_HTML_START_MARKERS: Final = (b"<!doctype html", b"<html", b"<head", b"<body")
+_PREAMBLE_MARKERS: Final = (b"<?xml", b"<!--")
+_UTF16_BOMS: Final = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+_LEADING_XML_DECLARATION_RE: Final = re.compile(r"^\s*<\?xml[^>]*\?>")
+_LEADING_DOCTYPE_RE: Final = re.compile(r"^\s*<!doctype[^>]*>", re.IGNORECASE)
+_INVALID_XML_CHARS_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# trafilatura's own parser settings, plus huge_tree (see _parse).
+_PARSER_OPTIONS: Final = {
+    "collect_ids": False,
+    "default_doctype": False,
+    "encoding": "utf-8",
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": True,
+}
+_WORD_RE: Final = re.compile(r"\w+")
+
+# Where pages state their publication time, most specific first: <meta> names
+# (matched on name=, property= or itemprop=, case-insensitively)...
+_PUBLISHED_META_NAMES: Final = (
+    "article:published_time",
+    "og:article:published_time",
+    "article.published",
+    "datepublished",
+    "og:pubdate",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "pub_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+)
+# ... then schema.org "datePublished" in JSON-LD and microdata.
+_JSON_LD_XPATH: Final = '//script[@type="application/ld+json"]'
+_JSON_LD_DATE_PUBLISHED_RE: Final = re.compile(r'"datePublished"\s*:\s*"([^"]*)"')
+_MICRODATA_XPATH: Final = '//*[@itemprop="datePublished"][@datetime or @content]'
+_TIMESTAMP_RE: Final = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+#: Above this many elements, trafilatura runs in its cheaper mode (see :func:`extract`).
+LARGE_TREE_ELEMENTS: Final = 50_000
+#: Above this many characters of HTML, htmldate's extensive search is skipped.
+LARGE_HTML_CHARS: Final = 2_000_000
+#: How far a page's timestamp may be from htmldate's day (time zones) to refine it.
+PUBLISHED_DAY_TOLERANCE: Final = timedelta(days=1)
+
+
+class NotExtractable(ValueError):
+    """The body is not an HTML document (empty, PDF, image, plain text...).
+
+    ``reason`` says why, for logs and the index.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What the indexer stores about one HTML page.
+
+    ``published`` is ISO 8601: a full timestamp such as
+    ``"2022-01-05T21:13:00+03:00"`` (or without zone, if the page gives none)
+    when the page states the time, else a date ``"2022-01-05"``.
+    ``canonical_url`` is the page's canonical link, falling back to the URL
+    passed to :func:`extract`. ``language`` is ISO 639-1. ``encoding`` is the
+    WHATWG name of the charset used to decode the body. ``word_count`` counts
+    ``\\w+`` runs of ``text``. ``extractor`` names the library and version.
+    """
+
+    title: str | None
+    author: str | None
+    published: str | None
+    language: str | None
+    text: str
+    description: str | None
+    sitename: str | None
+    canonical_url: str | None
+    encoding: str
+    word_count: int
+    extractor: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+
+def media_type(content_type: str | None) -> str:
+    """Return the lower-case ``type/subtype`` of a Content-Type value ("" if none)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _sniff_window(body_start: bytes) -> bytes:
+    """Return the lower-cased start of a body, decoded from UTF-16 if it has that BOM, BOM and blanks stripped."""
+    window = body_start[: SNIFF_BYTES * 2]
+    for bom, codec in _UTF16_BOMS.items():
+        if window.startswith(bom):
+            window = window[len(bom) :].decode(codec, "ignore").encode("ascii", "ignore")
+            break
+    return window.removeprefix(b"\xef\xbb\xbf").lstrip()[:SNIFF_BYTES].lower()
+
+
+def is_html(mime: str | None, body_start: bytes) -> bool:
+    """Tell whether a response is an HTML document, from its MIME type and first bytes.
+
+    ``text/html`` and ``application/xhtml+xml`` (parameters ignored) are
+    HTML. When the MIME type is missing, ``text/plain`` or
+    ``application/octet-stream``, the body is sniffed: after a byte order mark
+    and white space it must start with ``<!doctype html``, ``<html``,
+    ``<head`` or ``<body`` (case-insensitive), possibly after an XML
+    declaration or comments, within the first :data:`SNIFF_BYTES` bytes.
+    Any other MIME type (``application/pdf``, ``image/png``, ...) is not HTML.
+    """
+    kind = media_type(mime)
+    if kind in HTML_MEDIA_TYPES:
+        return True
+    if kind not in UNINFORMATIVE_MEDIA_TYPES:
+        return False
+    window = _sniff_window(body_start)
+    if window.startswith(_HTML_START_MARKERS):
+        return True
+    if window.startswith(_PREAMBLE_MARKERS):
+        return any(marker in window for marker in _HTML_START_MARKERS)
+    return False
+
+
+def _refuse_non_html(body: bytes, content_type: str | None) -> None:
+    """Raise :class:`NotExtractable` unless ``body`` can be an HTML document."""
+    if not body.strip():
+        raise NotExtractable("empty body")
+    start = body[:SNIFF_BYTES]
+    if not start.startswith(tuple(_UTF16_BOMS)):
+        for signature, what in _BINARY_SIGNATURES:
+            if start.startswith(signature):
+                raise NotExtractable(f"not HTML: body is a {what}")
+        if b"\x00" in start:
+            raise NotExtractable("not HTML: body has NUL bytes (binary data)")
+    kind = media_type(content_type)
+    if kind in HTML_MEDIA_TYPES:
+        return
+    if kind not in UNINFORMATIVE_MEDIA_TYPES:
+        raise NotExtractable(f"not HTML: media type {kind!r}")
+    if not is_html(content_type, start):
+        raise NotExtractable(f"not HTML: media type {kind or 'missing'!r} and no HTML markup at the start")
+
+
+def _meta_timestamps(tree: HtmlElement) -> Iterator[str]:
+    """Yield publication-time ``<meta>`` contents, in :data:`_PUBLISHED_META_NAMES` order."""
+    found: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            key = (meta.get(attribute) or "").strip().lower()
+            if key in _PUBLISHED_META_NAMES:
+                found.setdefault(key, []).append(content)
+                break
+    for name in _PUBLISHED_META_NAMES:
+        yield from found.get(name, ())
+
+
+def _schema_org_timestamps(tree: HtmlElement) -> Iterator[str]:
+    """Yield schema.org ``datePublished`` values from JSON-LD, then from microdata.
+
+    JSON-LD is searched with a regular expression rather than parsed: broken
+    JSON-LD (comments, stray braces) is common and still holds a usable date.
+    """
+    for script in tree.xpath(_JSON_LD_XPATH):
+        yield from _JSON_LD_DATE_PUBLISHED_RE.findall(script.text_content())
+    for element in tree.xpath(_MICRODATA_XPATH):
+        yield element.get("datetime") or element.get("content")
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    """Parse an ISO 8601 date *and time* (zone optional); None for a bare date or junk."""
+    if not _TIMESTAMP_RE.match(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def find_published(tree: HtmlElement, day: str | None) -> str | None:
+    """Return the publication time as ISO 8601, refining htmldate's ``day`` when possible.
+
+    ``day`` is trafilatura's ``date`` field (``YYYY-MM-DD``, chosen by
+    htmldate's heuristics, which only keep the day). The page's own
+    timestamps (``article:published_time`` and similar ``<meta>``, then
+    JSON-LD / microdata ``datePublished``) are parsed; the first one on the
+    same day, else the first within :data:`PUBLISHED_DAY_TOLERANCE` of it
+    (a UTC timestamp vs a local date), preferring at each step one with a
+    time zone, is returned with its time and zone, e.g.
+    ``"2022-01-05T21:13:00+03:00"`` (``"2022-01-05T21:13:00"`` if the page
+    gives no zone). Otherwise ``day`` itself is returned. A timestamp
+    never replaces a missing or different day: htmldate's choice of *which*
+    date is the publication date is better than "first timestamp found".
+    """
+    if day is None:
+        return None
+    try:
+        reference = date.fromisoformat(day)
+    except ValueError:
+        return day
+    stamps = [
+        stamp
+        for value in (*_meta_timestamps(tree), *_schema_org_timestamps(tree))
+        if (stamp := _parse_timestamp(value)) is not None
+    ]
+    for tolerance in (timedelta(0), PUBLISHED_DAY_TOLERANCE):
+        for with_zone in (True, False):
+            for stamp in stamps:
+                if (stamp.tzinfo is not None) == with_zone and abs(stamp.date() - reference) <= tolerance:
+                    return stamp.isoformat(timespec="seconds")
+    return day
+
+
+def _parse(html: str) -> HtmlElement:
+    """Parse decoded HTML into a full document tree (``<html>`` root), for trafilatura.
+
+    We parse rather than let trafilatura do it, to use ``huge_tree``. Without
+    it libxml2 silently drops everything after the first text node over 10 MB
+    (a big inline JSON ``<script>``: the body is lost) and everything nested
+    deeper than 256 elements (malformed pages with unclosed ``<div>``s); with
+    it, the depth limit is 2048. The clean-ups are those trafilatura's loader
+    applies before parsing. A parser per call: lxml parsers must not be
+    shared between threads.
+    """
+    html = _LEADING_XML_DECLARATION_RE.sub("", html, count=1)  # lxml refuses str with one
+    html = _LEADING_DOCTYPE_RE.sub("", html, count=1)  # useless here, and some trip libxml2
+    html = _INVALID_XML_CHARS_RE.sub("", html)  # lxml refuses str with control characters
+    try:
+        return document_fromstring(html, parser=HTMLParser(**_PARSER_OPTIONS))
+    except ParserError as error:
+        raise NotExtractable(f"HTML could not be parsed: {error}") from error
+
+
+def _options_for(tree: HtmlElement, html_chars: int) -> dict[str, Any]:
+    """Return trafilatura options: its defaults, or cheaper ones for huge documents.
+
+    trafilatura's cost grows with the number of elements (roughly 5 s per
+    100,000 small elements even in its fast mode), and htmldate's extensive
+    date search runs regular expressions over the whole serialised page
+    (seconds for a 10 MB page that states no date). News pages have a few
+    thousand elements and weigh under 2 MB, and keep the defaults. Past
+    :data:`LARGE_TREE_ELEMENTS` elements trafilatura's fallback extractors
+    are skipped (``fast=True``); past that or :data:`LARGE_HTML_CHARS`
+    characters, so is the extensive date search.
+    """
+    huge_tree = sum(1 for _ in tree.iter()) > LARGE_TREE_ELEMENTS
+    if not huge_tree and html_chars <= LARGE_HTML_CHARS:
+        return {}
+    # trafilatura's default date parameters (settings.set_date_params), minus the extensive search.
+    date_params = {"original_date": True, "extensive_search": False, "max_date": date.today().isoformat()}
+    return {"fast": huge_tree, "date_extraction_params": date_params}
+
+
+def _empty_if_none(value: str | None) -> str:
+    return value if value is not None else ""
+
+
+def extract(
+    html: bytes,
+    url: str,
+    content_type: str | None = None,
+    content_language: str | None = None,
+) -> Extraction:
+    """Extract the main text and metadata of an HTML page.
+
+    ``html`` is the raw response body (Content-Encoding already removed),
+    ``url`` the URL it was fetched from, ``content_type`` and
+    ``content_language`` the raw HTTP header values, if any.
+
+    Raises :class:`NotExtractable` if the body is empty or not HTML (PDF,
+    image, other binary data, a non-HTML media type, or an uninformative one
+    with no HTML markup at the start).
+    """
+    _refuse_non_html(html, content_type)
+    text_html, encoding = decode_html(html, content_type)
+    tree = _parse(text_html)
+
+    options = _options_for(tree, len(text_html))
+    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False, **options)
+    if document is None:
+        # No main text: keep the page's metadata anyway.
+        date_config = options.get("date_extraction_params")
+        document = trafilatura.extract_metadata(tree, default_url=url, date_config=date_config)
+    fields = document.as_dict()
+    text = _empty_if_none(fields.get("text"))
+
+    return Extraction(
+        title=fields.get("title"),
+        author=fields.get("author"),
+        published=find_published(tree, fields.get("date")),
+        language=detect_language(html_lang_from_tree(tree), content_language, text),
+        text=text,
+        description=fields.get("description"),
+        sitename=fields.get("sitename"),
+        canonical_url=fields.get("url"),
+        encoding=encoding,
+        word_count=len(_WORD_RE.findall(text)),
+        extractor=EXTRACTOR,
+    )

@@ -1,0 +1,82 @@
+"""The job an extraction worker runs on one archived page: the article as a
+dict ready for the index, or the reason there is none.
+
+It runs in the indexer's worker processes (never in the crawler's reactor):
+everything it takes and returns is picklable, and it does the costly parts
+there, the content hash and the words' search forms included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from archive.extract.article import NotExtractable, extract
+from archive.extract.comments import extract_comments, strip_comments
+from archive.extract.siterules import refine
+from archive.index.textdiff import content_hash
+from archive.search import fulltext
+from archive.sources import ExtractionOptions
+
+
+def extract_job(
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    content_language: str | None,
+    options: ExtractionOptions | None = None,
+    captured_at: str | None = None,
+) -> dict | str:
+    """Worker side: the extraction as a dict, or the reason there is none.
+
+    The source's knowledge applies here: inline comments taken out of the
+    page (kept apart), the extraction refined by the source's selectors when
+    trafilatura's result fails the source's check, and a fingerprint of the
+    text for sources whose works are reprinted on several sites."""
+    options = options or ExtractionOptions()
+    try:
+        comments: list = []
+        if options.comments == "typepad":
+            comments = extract_comments(body, content_type)
+            if comments:
+                body = strip_comments(body, content_type)
+        extraction = extract(body, url, content_type=content_type, content_language=content_language)
+        path = "trafilatura"
+        if options.rules is not None or options.language:
+            reference = datetime.fromisoformat(captured_at.replace("Z", "+00:00")) if captured_at else None
+            extraction, path = refine(
+                extraction, body, url, options.rules, options.language, content_type,
+                content_language=content_language, reference=reference,
+            )
+    except NotExtractable as exc:
+        return str(exc) or "not extractable"
+    result = extraction.to_dict()
+    result["extraction_path"] = path
+    result["comment_count"] = len(comments) if options.comments else None
+    result["comments_text"] = "\n\n".join(f"{c.author} ({c.posted}): {c.text}" for c in comments) or None
+    result["fingerprint"] = None
+    # computed here, in the worker: its regular expressions cost as much as the index insert
+    result["content_hash"] = content_hash(result.get("title"), result.get("author"), result.get("text"))
+    # and the words' search forms: the lemmatiser is the costliest part of indexing for search
+    result["search_words"] = fulltext.word_forms(result)
+    if options.reprints and result.get("text"):
+        from archive.extract.reprints import fingerprint
+
+        try:
+            result["fingerprint"] = fingerprint(result["text"])
+        except ValueError:
+            pass  # a text without words has no fingerprint
+    return result
+
+
+#: What a worker extracts once when warmed up: loads trafilatura, its date
+#: search and py3langid's model, as the first real page would.
+WARM_UP_PAGE = (
+    b"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Warm-up</title>"
+    b"<meta property='article:published_time' content='2025-01-02T03:04:05+00:00'></head><body><article>"
+    b"<h1>Warm-up</h1><p>" + b"The extraction worker loads its libraries and models on this page. " * 12
+    + b"</p></article></body></html>"
+)
+
+
+def warm_up_job() -> bool:
+    return isinstance(extract_job(WARM_UP_PAGE, "http://localhost/warm-up", "text/html; charset=utf-8", None), dict)

@@ -1,0 +1,369 @@
+"""From WARC files to the index: one code path for a fresh crawl, `reindex`
+and `import`.
+
+Records are read in the main process; article extraction (trafilatura, 5-30
+ms of CPU a page) runs in a pool of worker processes, never inside the
+crawler's reactor. Each file is indexed in one transaction: a file that turns
+out to be unreadable leaves no trace in the index.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin
+
+from archive.errors import WarcReadError
+from archive.extract.job import extract_job, warm_up_job
+from archive.index import history
+from archive.sources import ExtractionOptions
+from archive.extract.article import is_html
+from archive.index.store import Index
+from archive.index.textdiff import content_hash
+from archive.search.normalise import normaliser
+from archive.warc.read import CaptureRecord, iter_records
+
+logger = logging.getLogger(__name__)
+
+WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
+#: Roles (from the crawl's metadata records) whose pages are extracted as
+#: articles; captures with no role (imported files) are extracted too.
+EXTRACTED_ROLES = ("article", None)
+#: Records to wait for a capture's metadata record before deciding without it.
+METADATA_WINDOW = 6
+
+
+#: Files written by other tools are kept under ``warcs/imported/<source>/``.
+IMPORTED_DIR = "imported"
+UNSORTED = "_unsorted"
+
+
+def is_warc_name(name: str) -> bool:
+    return name.endswith(WARC_SUFFIXES)
+
+
+def import_source(name: str) -> str | None:
+    """The source an imported file was given (its folder), if any."""
+    parts = name.split("/")
+    if len(parts) >= 3 and parts[0] == IMPORTED_DIR and parts[1] != UNSORTED:
+        return parts[1]
+    return None
+
+
+def file_origin(name: str) -> str:
+    return "import" if name.startswith(IMPORTED_DIR + "/") else "crawl"
+
+
+@dataclass
+class FileResult:
+    name: str
+    records: int = 0
+    captures: int = 0
+    revisits: int = 0
+    pages: int = 0
+    not_extracted: dict[str, int] = field(default_factory=dict)
+    skipped: bool = False
+
+
+@dataclass
+class IndexStats:
+    files: int = 0
+    skipped: int = 0
+    records: int = 0
+    captures: int = 0
+    revisits: int = 0
+    pages: int = 0
+    failures: list[str] = field(default_factory=list)
+    indexed_files: list[str] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        if result.skipped:
+            self.skipped += 1
+            return
+        self.indexed_files.append(result.name)
+        self.files += 1
+        self.records += result.records
+        self.captures += result.captures
+        self.revisits += result.revisits
+        self.pages += result.pages
+
+
+@dataclass
+class _Pending:
+    capture_id: int
+    record: CaptureRecord
+    source: str | None
+    seen_at: int
+
+
+class Indexer:
+    """Indexes WARC files into an :class:`Index`.
+
+    ``source_for_url`` names the source of a capture whose WARC carries no
+    crawl metadata (files from other tools); ``workers`` is the size of the
+    extraction pool (0: extract in this process).
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        *,
+        workers: int | None = None,
+        source_for_url: Callable[[str], str | None] | None = None,
+        source_options: Mapping[str, ExtractionOptions] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ):
+        self.index = index
+        self.source_options = dict(source_options or {})
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.source_for_url = source_for_url
+        self.progress = progress or (lambda message: None)
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ----------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Start the extraction workers now, each extracting one small page,
+        and return at once: a crawl then runs while the workers start (a
+        second or more of CPU each: interpreter, trafilatura, models), instead
+        of the indexing that follows it paying for that."""
+        if self.workers == 0:
+            return
+        pool = self._get_pool()
+        for _ in range(self.workers):  # a spawn pool starts one worker per job waiting, up to `workers`
+            pool.submit(warm_up_job)
+
+    def index_directory(self, directory: Path) -> IndexStats:
+        """Index every closed WARC file of ``directory`` not yet indexed as it is now."""
+        stats = IndexStats()
+        directory = Path(directory)
+        paths = sorted(p for p in directory.rglob("*") if p.is_file() and is_warc_name(p.name))
+        for number, path in enumerate(paths, 1):
+            name = path.relative_to(directory).as_posix()
+            try:
+                result = self.index_file(path, name=name, source=import_source(name), origin=file_origin(name))
+            except WarcReadError as exc:
+                stats.failures.append(exc.message)
+                logger.error("%s", exc.message)
+                continue
+            stats.add(result)
+            if not result.skipped:
+                self.progress(
+                    f"indexed {number}/{len(paths)} {path.name}: {result.captures} captures, {result.pages} pages"
+                )
+        self.index.resolve_revisits()
+        for name, options in self.source_options.items():
+            if options.reprints:
+                self.index.group_reprints(name)
+        return stats
+
+    def index_file(
+        self, path: Path, *, name: str | None = None, source: str | None = None, origin: str = "crawl"
+    ) -> FileResult:
+        """Index one file (read from ``path``, recorded as ``name``). A file
+        already indexed at its current size is skipped; one that changed is
+        indexed again. Raises :class:`WarcReadError` and leaves the index as
+        it was when the file cannot be read whole."""
+        name = name or path.name
+        size = path.stat().st_size
+        if self.index.indexed_size(name) == size:
+            return FileResult(name=name, skipped=True)
+        result = FileResult(name=name)
+        with self.index.db.atomic():
+            self.index.forget_file(name)
+            self.index.add_file(name, size, 0, 0, origin, _now())
+            self._index_records(iter_records(path), name, source, result)
+            self.index.add_file(name, size, result.records, result.captures, origin, _now())
+        return result
+
+    # -- internals -------------------------------------------------------
+
+    def _index_records(self, records: Iterable[CaptureRecord], name: str, source: str | None, result: FileResult) -> None:
+        pending: OrderedDict[str, _Pending] = OrderedDict()
+        futures: dict[cf.Future, _Pending] = {}
+        self._touched: set[str] = set()
+        self._fresh: dict[str, dict] = {}
+        try:
+            for number, record in enumerate(records):
+                result.records += 1
+                if record.record_type == "metadata":
+                    self._apply_metadata(record, pending, futures, result)
+                elif record.record_type in ("response", "revisit", "resource") and _is_web_url(record.url):
+                    if record.captured_at is None:
+                        result.not_extracted["no readable WARC-Date"] = result.not_extracted.get("no readable WARC-Date", 0) + 1
+                        logger.warning("%s: record %s has no readable WARC-Date; not indexed", name, record.record_id)
+                        continue
+                    self._add_capture(record, name, source, number, pending, result)
+                # decide for captures whose metadata record did not follow
+                while pending and next(iter(pending.values())).seen_at < number - METADATA_WINDOW:
+                    _, item = pending.popitem(last=False)
+                    self._submit(item, None, futures, result)
+                self._collect(futures, result, block=len(futures) > 4 * max(self.workers, 1))
+            for item in pending.values():
+                self._submit(item, None, futures, result)
+            pending.clear()
+            self._collect(futures, result, block=True, drain=True)
+            for url in sorted(self._touched):
+                history.rebuild(self.index, url, self._fresh)
+            self._touched, self._fresh = set(), {}
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def _add_capture(self, record, name, source, number, pending, result) -> None:
+        row = {
+            "record_id": record.record_id,
+            "url": record.url,
+            "captured_at": record.captured_at,
+            "record_type": record.record_type,
+            "status": record.status,
+            "mime": record.mime,
+            "payload_digest": record.payload_digest,
+            "warc_file": name,
+            "offset": record.offset,
+            "length": record.length,
+            "source": source or (self.source_for_url(record.url) if self.source_for_url else None),
+            "warc_date": record.warc_date,
+            "etag": record.header("ETag"),
+            "last_modified": record.header("Last-Modified"),
+        }
+        if record.status and 300 <= record.status < 400 and record.header("Location"):
+            row["redirect_to"] = urljoin(record.url, record.header("Location").strip())
+        if record.record_type == "revisit":
+            row.update(
+                refers_to=record.refers_to,
+                refers_to_uri=record.refers_to_uri,
+                refers_to_date=record.refers_to_date,
+                revisit_profile=record.profile,
+            )
+            result.revisits += 1
+        capture_id = self.index.add_capture(row)
+        result.captures += 1
+        self._touched.add(record.url)
+        if record.record_type != "revisit" and record.record_id:
+            pending[record.record_id] = _Pending(capture_id, record, row["source"], number)
+
+    def _apply_metadata(self, record: CaptureRecord, pending, futures, result) -> None:
+        fields = dict(record.warc_fields())
+        for target in record.concurrent_to + ((record.refers_to,) if record.refers_to else ()):
+            item = pending.pop(target, None)
+            if item is None:
+                continue
+            values = {k: fields[k] for k in ("source", "role") if fields.get(k)}
+            self.index.set_capture_fields(target, values)
+            if values.get("source"):
+                item.source = values["source"]
+            self._submit(item, values.get("role"), futures, result)
+
+    def _submit(self, item: _Pending, role: str | None, futures, result) -> None:
+        record = item.record
+        reason = _not_extracted_reason(record, role)
+        if reason:
+            result.not_extracted[reason] = result.not_extracted.get(reason, 0) + 1
+            item.record = None  # type: ignore[assignment]  # free the body
+            return
+        args = (
+            record.body, record.url, record.header("Content-Type"), record.header("Content-Language"),
+            self.source_options.get(item.source or ""), record.captured_at,
+        )
+        if self.workers == 0:
+            future: cf.Future = cf.Future()
+            future.set_result(extract_job(*args))
+        else:
+            future = self._get_pool().submit(extract_job, *args)
+        item.record = _slim(record)
+        futures[future] = item
+
+    def _collect(self, futures, result, *, block: bool, drain: bool = False) -> None:
+        if not futures:
+            return
+        while futures:
+            done = [f for f in futures if f.done()]
+            if not done:
+                if not block:
+                    return
+                done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                item = futures.pop(future)
+                self._store_page(item, future.result(), result)
+            if not drain and len(futures) <= 2 * max(self.workers, 1):
+                return
+
+    def _store_page(self, item: _Pending, outcome: dict | str, result: FileResult) -> None:
+        record = item.record
+        options = self.source_options.get(item.source or "")
+        if not isinstance(outcome, str) and options and options.byline:
+            if not re.search(options.byline, outcome.get("author") or "", re.IGNORECASE):
+                outcome = f"not by {options.byline} (author: {outcome.get('author') or 'none found'})"
+        if isinstance(outcome, str):
+            key = outcome.split(" (", 1)[0]
+            result.not_extracted[key] = result.not_extracted.get(key, 0) + 1
+            logger.info("not extracted: %s: %s", record.url, outcome)
+            return
+        row = {k: outcome.get(k) for k in (
+            "title", "author", "published", "language", "text", "description", "sitename", "canonical_url",
+            "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
+        )}
+        row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
+        normaliser().remember(outcome.get("search_words") or ())
+        self.index.add_page(row, record_id=record.record_id)
+        digest = outcome.get("content_hash") or content_hash(row["title"], row["author"], row["text"])
+        self.index.set_capture_fields(record.record_id, {"content_hash": digest})
+        self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}
+        result.pages += 1
+
+    def _get_pool(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+
+def _not_extracted_reason(record: CaptureRecord, role: str | None) -> str | None:
+    if role not in EXTRACTED_ROLES:
+        return f"role {role}"
+    if record.status is None or not 200 <= record.status < 300:
+        return f"status {record.status}"
+    if record.body is None:
+        return "body too large"
+    if not record.body.strip():
+        return "empty body"
+    if not is_html(record.mime, record.body[:1024]):
+        return f"not HTML ({record.mime or 'no MIME type'})"
+    return None
+
+
+def _slim(record: CaptureRecord) -> CaptureRecord:
+    """The record without its payload, once the payload is with a worker."""
+    record.body = None
+    record.raw_body = None
+    return record
+
+
+def _is_web_url(url: str | None) -> bool:
+    return bool(url) and url.split(":", 1)[0].lower() in ("http", "https")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

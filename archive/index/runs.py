@@ -1,0 +1,93 @@
+"""Each run's report: a JSON file in ``DATA/runs/`` and one summary line."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive.index.store import Index
+
+
+@dataclass
+class RunReport:
+    started: str
+    finished: str | None = None
+    duration_s: float | None = None
+    recheck: str = "due"
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    recovered_files: list[str] = field(default_factory=list)
+    indexed_before: dict[str, int] = field(default_factory=dict)
+    indexed: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    warc_bytes: int = 0
+    failures: list[str] = field(default_factory=list)
+    exit_code: int | None = None
+
+    def summary_line(self) -> str:
+        ok = sum(1 for s in self.sources if s.get("succeeded"))
+        change = ", ".join(f"{self.changes.get(k, 0)} {k}" for k in ("new", "edited", "removed", "restored"))
+        failed = f", {len(self.failures)} failure(s)" if self.failures else ""
+        return (
+            f"run {self.started}: {ok}/{len(self.sources)} source(s) ok, {change}, "
+            f"{self.warc_bytes / 1e6:.1f} MB written in {self.duration_s or 0:.0f} s{failed}"
+        )
+
+
+def changes_since(index: Index, since: str) -> dict[str, int]:
+    counts = {"new": 0, "edited": 0, "removed": 0, "restored": 0}
+    for event, count in index.db.execute("SELECT event, count(*) FROM page_events WHERE at >= ? GROUP BY event", [since]):
+        counts[event] = count
+    return counts
+
+
+def write_report(runs_dir: Path, report: RunReport) -> Path:
+    """Write the report atomically as ``runs/<started>.json``."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    stamp = report.started.replace("-", "").replace(":", "")
+    path = runs_dir / f"{stamp}.json"
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def latest_reports(runs_dir: Path) -> list[dict[str, Any]]:
+    """Every run report, newest first (unreadable ones skipped)."""
+    reports = []
+    for path in sorted(runs_dir.glob("*.json"), reverse=True) if runs_dir.is_dir() else []:
+        try:
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return reports
+
+
+def source_status(index: Index | None, runs_dir: Path, sources: list[Any]) -> list[dict[str, Any]]:
+    """Per source: its last run, pages archived, newest article date, failures."""
+    reports = latest_reports(runs_dir)
+    rows = []
+    for source in sources:
+        last = next(
+            ((report, entry) for report in reports for entry in report.get("sources", []) if entry.get("name") == source.name),
+            None,
+        )
+        pages = newest = removed = None
+        if index is not None:
+            pages, newest, removed = index.db.execute(
+                "SELECT count(*), max(published), sum(removed_at IS NOT NULL) FROM pages WHERE source = ?", [source.name]
+            ).fetchone()
+        rows.append({
+            "name": source.name,
+            "status": "closed" if source.closed else ("enabled" if source.enabled else "disabled"),
+            "last_run": last[0]["started"] if last else None,
+            "last_run_ok": last[1].get("succeeded") if last else None,
+            "last_run_problem": last[1].get("problem") if last else None,
+            "last_run_failed_pages": last[1].get("failed") if last else None,
+            "pages_archived": pages or 0,
+            "pages_removed": removed or 0,
+            "newest_article": newest,
+        })
+    return rows

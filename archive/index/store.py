@@ -1,0 +1,365 @@
+"""The SQLite index: derived data, rebuilt from the WARC files at will.
+
+Tables (documented for archivists in the README):
+
+- ``warc_files``: each WARC file indexed, with its size when indexed.
+- ``captures``: one row per WARC ``response``, ``revisit`` or ``resource``
+  record: URL, capture time (UTC), status, MIME type, payload digest, the
+  file, offset and length of the record, its record ID and the source.
+- ``pages``: the article behind a URL as last extracted: title, author,
+  published date, language and text; ``pages_search`` is the full-text
+  index over them (see :mod:`archive.search.fulltext`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archive.search import fulltext
+from archive.search.normalise import VERSION as NORMALISER_VERSION
+
+SCHEMA_VERSION = 2
+
+CAPTURE_COLUMNS = {
+    "id": int,
+    "record_id": str,
+    "url": str,
+    "captured_at": str,
+    "record_type": str,
+    "status": int,
+    "mime": str,
+    "payload_digest": str,
+    "warc_file": str,
+    "offset": int,
+    "length": int,
+    "source": str,
+    "role": str,
+    "redirect_to": str,
+    "refers_to": str,
+    "refers_to_uri": str,
+    "refers_to_date": str,
+    "revisit_profile": str,
+    "warc_date": str,
+    "etag": str,
+    "last_modified": str,
+    "content_hash": str,
+}
+PAGE_COLUMNS = {
+    "id": int,
+    "url": str,
+    "source": str,
+    "title": str,
+    "author": str,
+    "published": str,
+    "language": str,
+    "text": str,
+    "description": str,
+    "sitename": str,
+    "canonical_url": str,
+    "word_count": int,
+    "encoding": str,
+    "extractor": str,
+    "capture_id": int,
+    "first_captured": str,
+    "last_captured": str,
+    "versions": int,
+    "removed_at": str,
+    "extraction_path": str,
+    "comment_count": int,
+    "comments_text": str,
+    "fingerprint": bytes,
+    "work_id": int,
+    "search_key": int,
+    "month": str,
+}
+#: The ``articles`` view: pages as an archivist browses them (the web UI).
+ARTICLE_COLUMNS = (
+    "id", "title", "url", "source", "language", "author", "published", "month", "word_count", "versions",
+    "removed_at", "first_captured", "last_captured", "search_key", "text",
+)
+VERSION_COLUMNS = {
+    "id": int,
+    "url": str,
+    "version": int,
+    "record_id": str,
+    "captured_at": str,
+    "content_hash": str,
+    "title": str,
+    "author": str,
+    "text": str,
+    "diff": str,
+    "words_added": int,
+    "words_removed": int,
+}
+EVENT_COLUMNS = {
+    "id": int,
+    "url": str,
+    "source": str,
+    "event": str,
+    "at": str,
+    "record_id": str,
+    "detail": str,
+}
+WARC_FILE_COLUMNS = {
+    "name": str,
+    "size": int,
+    "records": int,
+    "captures": int,
+    "origin": str,
+    "indexed_at": str,
+    "sha1": str,
+}
+
+
+class Index:
+    """The index database, created with its schema when missing."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.enable_wal()
+        else:
+            self.db = sqlite_utils.Database(memory=True)
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.ensure_schema()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        db = self.db
+        if "warc_files" not in db.table_names():
+            db["warc_files"].create(WARC_FILE_COLUMNS, pk="name", not_null={"size"})
+        if "captures" not in db.table_names():
+            db["captures"].create(
+                CAPTURE_COLUMNS,
+                pk="id",
+                not_null={"record_id", "url", "captured_at", "record_type", "warc_file", "offset", "length"},
+                foreign_keys=[("warc_file", "warc_files", "name")],
+            )
+            db["captures"].create_index(["record_id"], unique=True)
+            db["captures"].create_index(["url", "captured_at"])
+            db["captures"].create_index(["payload_digest"])
+            db["captures"].create_index(["warc_file", "offset"])
+        if "pages" not in db.table_names():
+            db["pages"].create(
+                PAGE_COLUMNS,
+                pk="id",
+                not_null={"url"},
+                foreign_keys=[("capture_id", "captures", "id")],
+            )
+            db["pages"].create_index(["url"], unique=True)
+            db["pages"].create_index(["source", "published"])
+            db["pages"].create_index(["language"])
+        self._migrate_search()
+        if "page_versions" not in db.table_names():
+            db["page_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url", "version", "record_id"})
+            db["page_versions"].create_index(["url", "version"], unique=True)
+        if "page_events" not in db.table_names():
+            db["page_events"].create(EVENT_COLUMNS, pk="id", not_null={"url", "event", "at"})
+            db["page_events"].create_index(["at"])
+            db["page_events"].create_index(["url"])
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # a reader (search, ui) writes nothing
+
+    def _migrate_search(self) -> None:
+        """Schema 1 searched unreduced words (pages_fts, comments_fts, kept
+        by triggers); schema 2 keeps pages_search from Python."""
+        with self.db.atomic():
+            self._migrate_search_in_transaction()
+
+    def _migrate_search_in_transaction(self) -> None:
+        db = self.db
+        columns = db["pages"].columns_dict
+        for name, kind in (("search_key", int), ("month", str)):
+            if name not in columns:
+                db["pages"].add_column(name, kind)
+        for trigger in ("pages_ai", "pages_ad", "pages_au", "pages_comments_ai", "pages_comments_ad", "pages_comments_au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+        for table in ("pages_fts", "comments_fts"):
+            if table in db.table_names():
+                db[table].drop()
+        if not any(i.name == "idx_pages_search_key" for i in db["pages"].indexes):
+            db["pages"].create_index(["search_key"], unique=True, if_not_exists=True)
+            db["pages"].create_index(["month"], if_not_exists=True)
+        db["pages"].create_index(["source", "search_key"], if_not_exists=True)
+        db.execute(f"CREATE VIEW IF NOT EXISTS articles AS SELECT {', '.join(ARTICLE_COLUMNS)} FROM pages")
+        fulltext.create(db.conn)
+        if fulltext.stored_version(db.conn) != NORMALISER_VERSION:
+            fulltext.rebuild(db.conn)
+
+    # -- writing ---------------------------------------------------------
+
+    def indexed_size(self, name: str) -> int | None:
+        row = self.db.execute("SELECT size FROM warc_files WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def forget_file(self, name: str) -> None:
+        """Remove a file's captures (and pages and versions extracted from them)."""
+        with self.db.atomic():
+            doomed = "capture_id IN (SELECT id FROM captures WHERE warc_file = ?)"
+            for page in fulltext.fetch(self.db.conn, doomed, [name]):
+                fulltext.delete(self.db.conn, page)
+            self.db.execute(f"DELETE FROM pages WHERE {doomed}", [name])
+            self.db.execute(
+                "DELETE FROM page_versions WHERE record_id IN (SELECT record_id FROM captures WHERE warc_file = ?)",
+                [name],
+            )
+            self.db.execute("DELETE FROM captures WHERE warc_file = ?", [name])
+            self.db.execute("DELETE FROM warc_files WHERE name = ?", [name])
+
+    def add_file(self, name: str, size: int, records: int, captures: int, origin: str, indexed_at: str) -> None:
+        self.db["warc_files"].upsert(
+            {"name": name, "size": size, "records": records, "captures": captures, "origin": origin, "indexed_at": indexed_at},
+            pk="name",
+        )  # sha1 (imports only) is kept: upsert updates only the columns given
+
+    def add_capture(self, row: Mapping[str, Any]) -> int:
+        """Insert a capture (ignoring one whose record ID is known); its id."""
+        existing = self.db.execute("SELECT id FROM captures WHERE record_id = ?", [row["record_id"]]).fetchone()
+        if existing:
+            return existing[0]
+        return self.db["captures"].insert(dict(row)).last_pk
+
+    def set_capture_fields(self, record_id: str, values: Mapping[str, Any]) -> None:
+        if values:
+            assignments = ", ".join(f"[{k}] = ?" for k in values)
+            self.db.execute(f"UPDATE captures SET {assignments} WHERE record_id = ?", [*values.values(), record_id])
+
+    def add_page(self, row: Mapping[str, Any], *, record_id: str) -> None:
+        """Record the extraction of capture ``record_id``. A page keeps the
+        extraction of its newest capture (by capture time, then record ID,
+        so the outcome does not depend on the order files are indexed)."""
+        with self.db.atomic():
+            self._add_page(dict(row), record_id)
+
+    def _add_page(self, row: dict[str, Any], record_id: str) -> None:
+        current = self.db.execute(
+            "SELECT p.id, p.first_captured, c.captured_at, c.record_id FROM pages p "
+            "LEFT JOIN captures c ON c.id = p.capture_id WHERE p.url = ?",
+            [row["url"]],
+        ).fetchone()
+        if current is None:
+            row["first_captured"] = row["last_captured"]
+            page_id = self.db["pages"].insert(row).last_pk
+            fulltext.insert(self.db.conn, fulltext.fetch(self.db.conn, "id = ?", [page_id])[0])
+            return
+        page_id, first, newest_at, newest_record = current
+        before = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
+        row["first_captured"] = min(first or row["last_captured"], row["last_captured"])
+        if newest_at is not None and (newest_at, newest_record) > (row["last_captured"], record_id):
+            self.db["pages"].update(page_id, {"first_captured": row["first_captured"]})
+        else:
+            self.db["pages"].update(page_id, row)
+        after = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
+        if fulltext.changed(before, after):
+            fulltext.delete(self.db.conn, before)
+            fulltext.insert(self.db.conn, after)
+
+    def resolve_revisits(self) -> int:
+        """Point each revisit at the capture holding its payload: the record
+        named by WARC-Refers-To, else the capture of WARC-Refers-To-Target-URI
+        at WARC-Refers-To-Date, else the latest earlier capture with the same
+        payload digest (the same URL preferred). Returns how many were set."""
+        unresolved = self.query(
+            "SELECT r.* FROM captures r WHERE r.record_type = 'revisit' AND NOT EXISTS ("
+            " SELECT 1 FROM captures o WHERE o.record_id = r.refers_to AND o.record_type != 'revisit')"
+        )
+        resolved = 0
+        for revisit in unresolved:
+            original = self._original_of(revisit)
+            if original is not None:
+                self.db.execute("UPDATE captures SET refers_to = ? WHERE id = ?", [original, revisit["id"]])
+                resolved += 1
+        return resolved
+
+    def _original_of(self, revisit: Mapping[str, Any]) -> str | None:
+        target = revisit["refers_to_uri"] or revisit["url"]
+        if revisit["refers_to_date"]:
+            row = self.db.execute(
+                "SELECT record_id FROM captures WHERE url = ? AND captured_at = ? AND record_type != 'revisit'"
+                " AND (? IS NULL OR payload_digest = ?) ORDER BY id LIMIT 1",
+                [target, revisit["refers_to_date"], revisit["payload_digest"], revisit["payload_digest"]],
+            ).fetchone()
+            if row:
+                return row[0]
+        if revisit["payload_digest"]:
+            row = self.db.execute(
+                "SELECT record_id FROM captures WHERE payload_digest = ? AND record_type != 'revisit'"
+                " AND captured_at <= ? ORDER BY url = ? DESC, captured_at DESC, id DESC LIMIT 1",
+                [revisit["payload_digest"], revisit["captured_at"], target],
+            ).fetchone()
+            if row:
+                return row[0]
+        return None
+
+    def group_reprints(self, source: str) -> int:
+        """Group the pages of ``source`` that are copies of one work (the
+        same column on several sites): each gets the ``work_id`` of the
+        group's first-published page. Returns the number of groups."""
+        from archive.extract.reprints import ReprintIndex
+
+        finder = ReprintIndex()
+        for page_id, print_ in self.db.execute(
+            "SELECT id, fingerprint FROM pages WHERE source = ? AND fingerprint IS NOT NULL", [source]
+        ):
+            finder.add(page_id, print_)
+        self.db.execute("UPDATE pages SET work_id = NULL WHERE source = ?", [source])
+        groups = [group for group in finder.groups() if len(group) > 1]
+        for group in groups:
+            first = self.db.execute(
+                f"SELECT id FROM pages WHERE id IN ({', '.join('?' for _ in group)})"
+                " ORDER BY COALESCE(published, first_captured), url LIMIT 1",
+                list(group),
+            ).fetchone()[0]
+            self.db.execute(
+                f"UPDATE pages SET work_id = ? WHERE id IN ({', '.join('?' for _ in group)})", [first, *group]
+            )
+        return len(groups)
+
+    def copies_of(self, url: str) -> list[dict[str, Any]]:
+        """The other pages that are copies of the same work as ``url``."""
+        return self.query(
+            "SELECT p.url, p.title, p.published, p.sitename FROM pages p JOIN pages me ON me.work_id = p.work_id"
+            " WHERE me.url = ? AND p.url != ? ORDER BY p.published, p.url",
+            [url, url],
+        )
+
+    # -- reading ---------------------------------------------------------
+
+    def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM pages WHERE url = ?", [url])
+        return rows[0] if rows else None
+
+    def captures_of(self, url: str) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM captures WHERE url = ? ORDER BY captured_at, id", [url])
+
+    def capture(self, record_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM captures WHERE record_id = ?", [record_id])
+        return rows[0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+            for table in ("warc_files", "captures", "pages", "page_versions", "page_events")
+        }
+
+

@@ -1,0 +1,71 @@
+"""Every path inside a data directory, in one place.
+
+``warcs/`` is the source of truth; everything else is derived from it or
+is the crawl's own state, and can be rebuilt or dropped:
+
+| path | what |
+|---|---|
+| ``warcs/`` | the WARC files (a crawl's own; ``imported/<source>/`` for other tools') |
+| ``index.sqlite`` | the index (``mediarchive reindex`` rebuilds it from ``warcs/``) |
+| ``replay/index.cdxj`` | the sorted CDXJ that pywb reads, and pywb's config |
+| ``frontier/<source>.tsv`` | what a crawl found and did not finish, for the next run |
+| ``runs/`` | one JSON report per run |
+| ``logs/`` | the log of runs without a terminal |
+| ``.lock`` | held (``flock``) by the command that writes: crawl, import, reindex |
+
+Chosen by ``--data``, else ``$MEDIARCHIVE_DATA``, else ``./data``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_VAR = "MEDIARCHIVE_DATA"
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @classmethod
+    def resolve(cls, option: str | os.PathLike | None = None) -> DataDir:
+        chosen = option or os.environ.get(ENV_VAR) or "data"
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def warcs(self) -> Path:
+        return self.root / "warcs"
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / "index.sqlite"
+
+    @property
+    def replay(self) -> Path:
+        return self.root / "replay"
+
+    @property
+    def replay_index(self) -> Path:
+        return self.replay / "index.cdxj"
+
+    @property
+    def frontier(self) -> Path:
+        return self.root / "frontier"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".lock"
+
+    def warc_path(self, name: str) -> Path:
+        """The file a capture's ``warc_file`` names."""
+        return self.warcs / name

@@ -1,0 +1,262 @@
+"""The full-text index of pages: FTS5 over search forms, kept beside ``pages``.
+
+``pages_search`` is a contentless FTS5 table. It holds no text of its own,
+only the index of each page's title, text and comments reduced to search
+forms (:mod:`archive.search.normalise`), plus a ``meta`` column of filter tokens
+(``src_<source>``, ``lang_<code>``, ``au_<author word>``, ``dom_<domain>``)
+so that filters are FTS5 terms too, answered from the same doclists.
+
+Its rowid is the page's ``search_key``: the page's day (published, else first
+captured) times 2**32 plus the page id. FTS5 walks rowids in order cheaply,
+so "newest first" and a date range need no sort and no scan: a date range is
+a rowid range. ``pages.search_key`` maps a row back to its page (Datasette
+uses it as the full-text key).
+
+Contentless rows are deleted by giving FTS5 the values they were indexed
+with; they are computed again from the page, which is exact as long as the
+reduction has not changed. The reduction's version is stored in
+``search_meta``; when it differs, the whole table is rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from archive.search.normalise import VERSION, WORD_RE, Normaliser, normaliser
+
+TABLE = "pages_search"
+#: Every word indexed (lowercased) and its search form: a query's words are
+#: looked up here, so that a search need not load the lemmatiser's
+#: dictionaries (seconds) unless it uses a word no page has.
+WORDS = "search_words"
+KEY_SHIFT = 32
+EPOCH = date(1970, 1, 1)
+#: Page columns the search row is made from.
+SOURCE_COLUMNS = ("id", "url", "source", "title", "author", "published", "language", "text", "comments_text", "first_captured")
+TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
+#: bm25 weights of title, text, comments, meta.
+WEIGHTS = (4.0, 1.0, 0.5, 0.0)
+TOKEN_SAFE_RE = re.compile(r"[^0-9a-zа-яё]+")
+
+
+def create(db: sqlite3.Connection) -> None:
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
+        f"title, text, comments, meta, content='', tokenize=\"{TOKENIZE}\")"
+    )
+    db.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute(f"CREATE TABLE IF NOT EXISTS {WORDS} (word TEXT PRIMARY KEY, form TEXT NOT NULL) WITHOUT ROWID")
+    db.execute(f"CREATE INDEX IF NOT EXISTS {WORDS}_form ON {WORDS} (form)")
+    rank = f"bm25({', '.join(str(w) for w in WEIGHTS)})"
+    if db.execute(f"SELECT v FROM {TABLE}_config WHERE k = 'rank'").fetchone() != (rank,):
+        db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('rank', ?)", [rank])
+
+
+def stored_version(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT value FROM search_meta WHERE key = 'normaliser'").fetchone()
+    return row[0] if row else None
+
+
+def set_version(db: sqlite3.Connection, version: str = VERSION) -> None:
+    db.execute("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('normaliser', ?)", [version])
+
+
+def day_of(value: str | None) -> int | None:
+    """Days since 1970-01-01 of an ISO date or timestamp (its own calendar day)."""
+    if not value or len(value) < 10:
+        return None
+    try:
+        return max(0, (date.fromisoformat(value[:10]) - EPOCH).days)
+    except ValueError:
+        return None
+
+
+def search_key(page_id: int, published: str | None, first_captured: str | None) -> int:
+    day = day_of(published)
+    if day is None:
+        day = day_of(first_captured) or 0
+    return (day << KEY_SHIFT) | page_id
+
+
+def key_range(since_day: int | None, until_day: int | None) -> tuple[int, int]:
+    """The rowids of pages dated between two days, both included."""
+    low = (since_day or 0) << KEY_SHIFT
+    high = (((until_day if until_day is not None else (1 << 30)) + 1) << KEY_SHIFT) - 1
+    return low, high
+
+
+def page_id_of(key: int) -> int:
+    return key & ((1 << KEY_SHIFT) - 1)
+
+
+def month_of(published: str | None, first_captured: str | None) -> str | None:
+    value = published if day_of(published) is not None else first_captured
+    return value[:7] if value and len(value) >= 7 else None
+
+
+def token(kind: str, value: str) -> str:
+    """A filter token for ``meta``: ``src_moon_of_alabama``, ``lang_ru``..."""
+    return f"{kind}_{TOKEN_SAFE_RE.sub('_', value.lower()).strip('_')}"
+
+
+def domain_tokens(url: str | None) -> list[str]:
+    """``dom_`` tokens for the URL's host and each parent domain
+    (news.example.co.uk: news_example_co_uk, example_co_uk, co_uk)."""
+    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    labels = [label for label in host.split(".") if label]
+    return [token("dom", ".".join(labels[i:])) for i in range(max(0, len(labels) - 1))]
+
+
+def author_tokens(author: str | None, norm: Normaliser) -> list[str]:
+    return [token("au", norm.word(w)) for w in WORD_RE.findall(author or "")]
+
+
+def meta(page: Mapping[str, Any], norm: Normaliser) -> str:
+    tokens = []
+    if page.get("source"):
+        tokens.append(token("src", page["source"]))
+    if page.get("language"):
+        tokens.append(token("lang", page["language"]))
+    tokens += author_tokens(page.get("author"), norm)
+    tokens += domain_tokens(page.get("url"))
+    return " ".join(tokens)
+
+
+def row(page: Mapping[str, Any], norm: Normaliser) -> tuple[int, str, str, str, str]:
+    """(rowid, title, text, comments, meta) of a page's search row."""
+    return (
+        search_key(page["id"], page.get("published"), page.get("first_captured")),
+        norm.text(page.get("title")),
+        norm.text(page.get("text")),
+        norm.text(page.get("comments_text")),
+        meta(page, norm),
+    )
+
+
+def insert(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None) -> int:
+    """Index a page; returns its search key (also stored in ``pages``)."""
+    norm = norm or normaliser()
+    values = row(page, norm)
+    db.execute(f"INSERT INTO {TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)", values)
+    db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", word_forms(page, norm))
+    db.execute(
+        "UPDATE pages SET search_key = ?, month = ? WHERE id = ?",
+        [values[0], month_of(page.get("published"), page.get("first_captured")), page["id"]],
+    )
+    return values[0]
+
+
+def words_of(page: Mapping[str, Any]) -> set[str]:
+    """The distinct lowercase words of a page's indexed fields."""
+    words: set[str] = set()
+    for column in ("title", "text", "comments_text", "author"):
+        words.update(WORD_RE.findall((page.get(column) or "").lower()))
+    return words
+
+
+def word_forms(page: Mapping[str, Any], norm: Normaliser | None = None) -> list[tuple[str, str]]:
+    """(word, search form) of each distinct word of a page. The indexer's
+    extraction workers compute these, so that the process writing the index
+    only looks forms up (reducing a new word costs far more)."""
+    norm = norm or normaliser()
+    return [(w, norm.word(w)) for w in words_of(page)]
+
+
+def delete(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None) -> None:
+    """Remove a page's row, given the page as it was when indexed."""
+    if page.get("search_key") is None:
+        return
+    norm = norm or normaliser()
+    prime(db, words_of(page), norm)  # its words' forms as they were indexed
+    _, *values = row(page, norm)
+    db.execute(
+        f"INSERT INTO {TABLE} ({TABLE}, rowid, title, text, comments, meta) VALUES ('delete', ?, ?, ?, ?, ?)",
+        [page["search_key"], *values],
+    )
+
+
+def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None = None) -> None:
+    """Teach the normaliser the forms the index already knows for ``words``."""
+    norm = norm or normaliser()
+    wanted = sorted({w.lower() for w in words})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        norm.remember(db.execute(
+            f"SELECT word, form FROM {WORDS} WHERE word IN ({', '.join('?' for _ in chunk)})", chunk
+        ))
+
+
+#: A prefix standing for more forms than this is left to FTS5's own prefix search.
+PREFIX_FORMS_LIMIT = 500
+
+
+def forms_with_prefix(db: sqlite3.Connection, prefix: str) -> list[str] | None:
+    """The search forms starting with ``prefix`` that the index holds
+    (None when there are more than PREFIX_FORMS_LIMIT)."""
+    if not prefix:
+        return None
+    rows = db.execute(
+        f"SELECT DISTINCT form FROM {WORDS} WHERE form >= ? AND form < ? LIMIT ?",
+        [prefix, prefix + "\U0010ffff", PREFIX_FORMS_LIMIT + 1],
+    ).fetchall()
+    return None if len(rows) > PREFIX_FORMS_LIMIT else [form for (form,) in rows]
+
+
+#: Russian case endings a name takes (Эскобара, Эскобару, Эскобаром...)
+NAME_ENDINGS = ("", "а", "у", "ом", "е", "ы", "ой", "ым", "ом", "и", "ем", "ю", "я")
+
+
+def names_in_other_script(db: sqlite3.Connection, word: str, limit: int = 8) -> list[tuple[str, str]]:
+    """(spelling, form) of the words of the index that spell ``word`` in the
+    other script (Escobar: эскобар, эскобара...)."""
+    from archive.search.translit import CYRILLIC_RE, spellings
+
+    candidates = spellings(word)
+    if candidates and CYRILLIC_RE.match(candidates[0]):
+        candidates = [c + ending for c in candidates for ending in NAME_ENDINGS]
+    found: dict[str, str] = {}
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        for spelling, form in db.execute(
+            f"SELECT word, form FROM {WORDS} WHERE word IN ({', '.join('?' for _ in chunk)})", chunk
+        ):
+            found.setdefault(spelling, form)
+    return sorted(found.items(), key=lambda kv: (len(kv[0]), kv[0]))[:limit]
+
+
+def fetch(db: sqlite3.Connection, where: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    cursor = db.execute(f"SELECT {', '.join(SOURCE_COLUMNS)}, search_key FROM pages WHERE {where}", list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    return any(before.get(c) != after.get(c) for c in SOURCE_COLUMNS) or before.get("search_key") is None
+
+
+def rebuild(db: sqlite3.Connection, progress: Callable[[str], None] | None = None, batch: int = 2000) -> int:
+    """Index every page again from scratch (after a change of reduction)."""
+    norm = normaliser()
+    db.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    db.execute(f"DROP TABLE IF EXISTS {WORDS}")
+    create(db)
+    total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    done = 0
+    last = 0
+    while True:
+        pages = fetch(db, "id > ? ORDER BY id LIMIT ?", [last, batch])
+        if not pages:
+            break
+        for page in pages:
+            insert(db, page, norm)
+        done += len(pages)
+        last = pages[-1]["id"]
+        if progress and total > batch:
+            progress(f"search index: {done:,} of {total:,} pages")
+    set_version(db)
+    return done

@@ -1,0 +1,120 @@
+"""Words reduced to one search form, so that inflections match.
+
+Russian and English words are lemmatised (simplemma, the lemmatiser by
+trafilatura's author) and then stemmed (Snowball, via PyStemmer): "Казахстан",
+"Казахстана" and "Казахстане" all become ``казахста``; "protest",
+"protesters" and "protesting" become ``protest``. Snowball alone is not
+enough ("Казахстан" and "Казахстане" stem differently), nor is a lemmatiser
+alone ("протестующих" is its own lemma).
+
+A word's script picks its language (Cyrillic: Russian, Latin: English), so
+quotations and names in the other language are reduced correctly inside any
+page. Words in other scripts are only lowercased. Indexed text and queries go
+through the same :class:`Normaliser`, which is what makes them meet: one
+word in, one search form out, so positions (and so phrases) are kept.
+
+``VERSION`` names the whole reduction (our rules and the library versions).
+The search index stores it; an index built under another version is rebuilt,
+because its stored forms would no longer match the queries' forms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from importlib.metadata import version as package_version
+
+import Stemmer
+
+#: A word: letters and digits; everything else separates words. The same
+#: rule as FTS5's unicode61 tokenizer, so a search form is one FTS5 token.
+WORD_RE = re.compile(r"[^\W_]+")
+CYRILLIC_RE = re.compile(r"[а-яё]")
+LATIN_RE = re.compile(r"^[a-z]+$")
+RULES = 2  # bump when the reduction below changes
+VERSION = f"{RULES}/simplemma-{package_version('simplemma')}/pystemmer-{package_version('PyStemmer')}"
+CACHE_LIMIT = 1_000_000
+
+
+class Normaliser:
+    """Reduces words to search forms; remembers the words it has seen.
+
+    Loading simplemma's Russian dictionary takes about two seconds, so it is
+    loaded on the first Russian word and kept for the life of the process.
+    Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._stemmers = {"ru": Stemmer.Stemmer("russian"), "en": Stemmer.Stemmer("english")}
+        self._cache: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def word(self, word: str) -> str:
+        """The search form of one word (any case)."""
+        lower = word.lower()
+        form = self._cache.get(lower)
+        if form is None:
+            form = self._reduce(lower)
+            with self._lock:
+                if len(self._cache) >= CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[lower] = form
+        return form
+
+    def remember(self, pairs) -> None:
+        """Take (lowercase word, form) pairs computed before (by this
+        reduction: see ``archive.search.fulltext.WORDS``)."""
+        with self._lock:
+            self._cache.update(pairs)
+
+    def _reduce(self, word: str) -> str:
+        if CYRILLIC_RE.search(word):
+            language = "ru"
+        elif LATIN_RE.match(word):
+            language = "en"
+        else:
+            return word
+        import simplemma
+
+        lemma = simplemma.lemmatize(word, lang=language).lower()
+        if language == "ru":
+            lemma = lemma.replace("ё", "е")
+        stem = self._stemmers[language].stemWord(lemma)
+        return stem if WORD_RE.fullmatch(stem) else word
+
+    def text(self, text: str | None) -> str:
+        """``text`` as space-separated search forms, one per word."""
+        if not text:
+            return ""
+        word = self.word
+        return " ".join(word(w) for w in WORD_RE.findall(text))
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, search form) of each word of ``text``."""
+        word = self.word
+        for match in WORD_RE.finditer(text):
+            yield match.start(), match.end(), word(match.group())
+
+    def prefix(self, word: str) -> str:
+        """The search-form prefix that a prefix query ``word*`` stands for:
+        what the word and its search form have in common, so that "Казахстан*"
+        still finds Казахстане (form ``казахстан``) and Казахстан (``казахста``)."""
+        lower = word.lower().replace("ё", "е")
+        form = self.word(lower)
+        common = 0
+        for a, b in zip(lower, form):
+            if a != b:
+                break
+            common += 1
+        return lower[:common] if common >= min(len(lower), 3) else lower
+
+
+_shared: Normaliser | None = None
+
+
+def normaliser() -> Normaliser:
+    """The process's normaliser (its cache is worth sharing)."""
+    global _shared
+    if _shared is None:
+        _shared = Normaliser()
+    return _shared

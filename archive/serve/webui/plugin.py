@@ -1,0 +1,147 @@
+"""The Datasette plugin of ``mediarchive ui``.
+
+- Search boxes reduce words the way the index does: Datasette's table search
+  runs ``match escape_fts(:search)``, and this plugin's ``escape_fts`` (the
+  last registered wins) turns the query into our FTS5 expression over
+  search forms. A query that cannot be read is searched as plain words;
+  one with no word matches nothing. Neither is an error page.
+- ``mediarchive_query(q)`` and ``mediarchive_snippet(text, q)`` serve the
+  canned search query.
+- Cells: an article's URL links to its replay address and to its full
+  text; snippets show the matched words marked.
+- The ``articles`` page carries a chart of articles per month per source,
+  for the search and filters on screen.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from html import escape
+from typing import Any
+
+from datasette import hookimpl
+from markupsafe import Markup
+
+from archive.search import fulltext
+
+from archive.search import query as ftsquery
+from archive.serve.replay import replay_url
+from archive.search.snippets import snippet
+from archive.serve.webui.chart import stacked_bars
+
+PLUGIN = "mediarchive-ui"
+NOTHING = '""'  # an FTS5 expression that matches no row
+CHART_FILTERS = ("source", "language", "author", "month")
+MARK_RE = re.compile(r"\[([^\[\]]*)\]")
+
+
+def query_expression(text: str | None, columns: str = ftsquery.TEXT_COLUMNS, names=None, prefixes=None) -> str:
+    """The FTS5 expression for a search box's text; never raises."""
+    text = text or ""
+    try:
+        return f"{columns} : ({ftsquery.parse(text, names=names, prefixes=prefixes).fts()})"
+    except (ftsquery.EmptyQuery, ftsquery.QueryError):
+        pass
+    try:
+        return f"{columns} : ({ftsquery.literal(text)})"
+    except ftsquery.EmptyQuery:
+        return NOTHING
+
+
+def snippet_for(text: str | None, query: str | None) -> str:
+    try:
+        forms, prefixes = ftsquery.parse(query or "").matchers()
+    except (ftsquery.EmptyQuery, ftsquery.QueryError):
+        forms, prefixes = set(), ()
+    return snippet(text, forms, prefixes)
+
+
+_lookups: dict[str, sqlite3.Connection] = {}
+_lookup_lock = threading.Lock()
+
+
+def vocabulary_lookups(path: str | None):
+    """Functions giving a name's spellings in the other script, and a
+    prefix's forms, that the index at ``path`` holds (on a connection of
+    their own: a SQL function must not query the connection that calls it)."""
+    if not path:
+        return None, None
+
+    def ask(function, argument, otherwise):
+        with _lookup_lock:
+            if path not in _lookups:
+                _lookups[path] = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
+            try:
+                return function(_lookups[path], argument)
+            except sqlite3.Error:  # not an index of ours
+                return otherwise
+
+    return (
+        lambda word: ask(fulltext.names_in_other_script, word, []),
+        lambda start: ask(fulltext.forms_with_prefix, start, None),
+    )
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn, database, datasette):
+    # trylast: runs after Datasette's own, so this escape_fts replaces it
+    names, prefixes = vocabulary_lookups(getattr(datasette.databases.get(database), "path", None))
+
+    def expression(text):
+        return query_expression(text, names=names, prefixes=prefixes)
+
+    conn.create_function("escape_fts", 1, expression, deterministic=True)
+    conn.create_function("mediarchive_query", 1, expression, deterministic=True)
+    conn.create_function("mediarchive_snippet", 2, snippet_for, deterministic=True)
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if column == "snippet" and isinstance(value, str):
+        return Markup(MARK_RE.sub(r"<mark>\1</mark>", escape(value)))
+    keys = row.keys() if hasattr(row, "keys") else ()
+    if column == "url" and isinstance(value, str) and "id" in keys and "last_captured" in keys:
+        base = (datasette.plugin_config(PLUGIN) or {}).get("replay_base", "")
+        replay = replay_url(value, row["last_captured"] or "", base) if base else None
+        text = datasette.urls.table(database, "pages") + f"/{row['id']}"
+        links = [f'<a href="{escape(value)}" rel="nofollow noreferrer">{escape(value)}</a>']
+        if replay:
+            links.append(f'<a class="replay" href="{escape(replay)}">replay</a>')
+        links.append(f'<a class="text" href="{escape(text)}">text</a>')
+        return Markup(links[0] + "<br>" + " · ".join(links[1:]))
+    return None
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    if view_name != "table" or table != "articles" or request is None:
+        return {}
+
+    async def chart() -> dict[str, Any]:
+        where, params = [], {}
+        search = request.args.get("_search")
+        if search:
+            where.append(f"search_key IN (SELECT rowid FROM {fulltext.TABLE} WHERE {fulltext.TABLE} MATCH escape_fts(:search))")
+            params["search"] = search
+        for column in CHART_FILTERS:
+            value = request.args.get(column, request.args.get(f"{column}__exact"))
+            if value is not None:
+                where.append(f"[{column}] = :{column}")
+                params[column] = value
+        sql = (
+            "SELECT month, source, count(*) FROM pages"
+            f"{' WHERE ' + ' AND '.join(where) if where else ''} GROUP BY month, source"
+        )
+        try:
+            result = await datasette.get_database(database).execute(sql, params)
+        except Exception as exc:  # a timeout or a bad query: the page still shows, without the chart
+            return {"mediarchive_chart": "", "mediarchive_chart_note": f"chart not drawn: {exc}"}
+        title = "Articles per month per source" + (f' matching "{search}"' if search else "")
+        return {
+            "mediarchive_chart": Markup(stacked_bars([tuple(r) for r in result.rows], title)),
+            "mediarchive_chart_title": title,
+        }
+
+    return chart

@@ -1,0 +1,124 @@
+"""The sorted CDXJ index that replay tools (pywb) read the WARC files through.
+
+``DATA/replay/index.cdxj`` is built by cdxj-indexer with file names relative
+to ``DATA/warcs`` (so files under ``imported/<source>/`` resolve), kept
+current after every crawl, import and reindex by merging the lines of the
+new files into it, and replaced atomically.
+
+One adjustment makes revisits replay as their original: pywb serves a
+revisit with the revisit's own HTTP head, so a ``server-not-modified``
+revisit (a 304) would replay as an empty 304. Its *replay* line is pointed
+at the original record (file, offset, length, MIME type, status) while
+keeping the revisit's timestamp; ``recorded_*`` fields keep what the WARC
+holds. The WARC files are never changed, and ``export --cdxj`` writes the
+plain index without this adjustment.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from cdxj_indexer.main import write_cdx_index
+
+from archive.paths import DataDir
+from archive.index.store import Index
+from archive.warc.records import SERVER_NOT_MODIFIED
+
+def replay_index_path(data: DataDir) -> Path:
+    return data.replay_index
+
+
+def cdxj_lines(warcs: Path, files: Iterable[Path]) -> list[str]:
+    """Sorted CDXJ lines of ``files`` (names relative to ``warcs``), each
+    carrying its record ID for the adjustments below."""
+    paths = [str(p) for p in sorted(files)]
+    if not paths:
+        return []
+    out = io.StringIO()
+    write_cdx_index(out, paths, {"sort": True, "dir_root": str(warcs), "fields": "warc-record-id"})
+    return out.getvalue().splitlines(keepends=True)
+
+
+def for_replay(lines: Iterable[str], index: Index) -> Iterator[str]:
+    """The lines as pywb should read them: 304 revisits pointed at their
+    original record, helper fields dropped."""
+    for line in lines:
+        key, timestamp, block = line.rstrip("\n").split(" ", 2)
+        fields = json.loads(block)
+        record_id = fields.pop("warc-record-id", None)
+        if fields.get("mime") == "warc/revisit" and record_id:
+            original = _original_of_not_modified(index, record_id)
+            if original is not None:
+                fields = {
+                    "url": fields["url"],
+                    "mime": original["mime"] or "unk",
+                    "status": str(original["status"]),
+                    "digest": fields.get("digest") or original["payload_digest"],
+                    "length": str(original["length"]),
+                    "offset": str(original["offset"]),
+                    "filename": original["warc_file"],
+                    "recorded_status": "304",
+                    "recorded_filename": fields.get("filename"),
+                    "recorded_offset": fields.get("offset"),
+                    "recorded_length": fields.get("length"),
+                }
+        yield f"{key} {timestamp} {json.dumps(fields, ensure_ascii=False)}\n"
+
+
+def _original_of_not_modified(index: Index, record_id: str) -> dict | None:
+    rows = index.query(
+        "SELECT o.* FROM captures r JOIN captures o ON o.record_id = r.refers_to"
+        " WHERE r.record_id = ? AND r.revisit_profile = ? AND o.record_type != 'revisit'",
+        [record_id, SERVER_NOT_MODIFIED],
+    )
+    return rows[0] if rows else None
+
+
+def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] | None = None) -> Path:
+    """Merge the lines of ``new_files`` into the replay index (all files of
+    ``DATA/warcs`` when None: a rebuild). Atomic: readers see the old index
+    or the new one, never a part."""
+    target = replay_index_path(data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rebuild = new_files is None or not target.exists()
+    files = _warc_files(data.warcs) if rebuild else list(new_files)
+    fresh = list(for_replay(cdxj_lines(data.warcs, files), index))
+    partial = target.with_name(target.name + ".tmp")
+    with open(partial, "w", encoding="utf-8") as out:
+        if rebuild:
+            out.writelines(fresh)
+        else:
+            with open(target, encoding="utf-8") as current:
+                previous = None
+                for line in heapq.merge(current, fresh):
+                    if line != previous:  # a file indexed twice adds nothing
+                        out.write(line)
+                    previous = line
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, target)
+    return target
+
+
+def export_cdxj(data: DataDir, out_path: Path) -> int:
+    """The plain sorted CDXJ of every WARC file, for other replay tools.
+    Returns the number of lines."""
+    lines = cdxj_lines(data.warcs, _warc_files(data.warcs))
+    with open(out_path, "w", encoding="utf-8") as out:
+        for line in lines:
+            key, timestamp, block = line.rstrip("\n").split(" ", 2)
+            fields = json.loads(block)
+            fields.pop("warc-record-id", None)
+            out.write(f"{key} {timestamp} {json.dumps(fields, ensure_ascii=False)}\n")
+    return len(lines)
+
+
+def _warc_files(warcs: Path) -> list[Path]:
+    from archive.index.indexer import is_warc_name
+
+    return sorted(p for p in warcs.rglob("*") if p.is_file() and is_warc_name(p.name)) if warcs.is_dir() else []

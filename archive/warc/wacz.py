@@ -1,0 +1,222 @@
+"""Exchanging collections as WACZ (Web Archive Collection Zipped).
+
+Export selects captures from the index (by source and capture date), copies
+their WARC records byte for byte (digests stay valid) into export WARC
+files, writes ``pages.jsonl`` with each page's URL, capture time, title and
+extracted text, and packs them with py-wacz (``wacz create``), run as a
+subprocess: importing it in this process would change cdxj-indexer's
+defaults. Records are streamed from file to file, never held all at once.
+
+Import checks the package's ``datapackage.json`` digests, then takes its
+WARC files into the archive as any imported WARC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from archive.paths import DataDir
+from archive.errors import MediarchiveError, UsageError
+from archive.index.store import Index
+from archive.search.search import check_date
+from archive.warc.write import RollingWarcWriter
+
+
+class WaczError(MediarchiveError):
+    exit_code = 1
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    captures: int
+    pages: int
+    warc_files: int
+
+
+def export_wacz(
+    data: DataDir,
+    index: Index,
+    out: Path,
+    *,
+    sources: tuple[str, ...] = (),
+    since: str | None = None,
+    until: str | None = None,
+    title: str = "mediarchive export",
+) -> ExportResult:
+    """Write a WACZ of the selected captures (and the originals of selected revisits)."""
+    where, params = ["1 = 1"], []
+    if sources:
+        where.append(f"source IN ({', '.join('?' for _ in sources)})")
+        params += list(sources)
+    if check_date(since, "--since"):
+        where.append("substr(captured_at, 1, 10) >= ?")
+        params.append(since)
+    if check_date(until, "--until"):
+        where.append("substr(captured_at, 1, ?) <= ?")
+        params += [len(until), until]
+    selected = f"SELECT id FROM captures WHERE {' AND '.join(where)}"
+    captures = index.query(
+        "SELECT * FROM captures WHERE id IN (" + selected + ")"
+        " OR record_id IN (SELECT refers_to FROM captures WHERE id IN (" + selected + "))"
+        " ORDER BY warc_file, offset",
+        params + params,
+    )
+    if not captures:
+        raise UsageError("nothing to export: no capture matches the filters")
+    with tempfile.TemporaryDirectory(prefix="mediarchive-wacz-") as tmp:
+        folder = Path(tmp)
+        warcs = _copy_records(data, captures, folder / "warcs", title)
+        pages = _write_pages(index, [c["id"] for c in captures], folder / "pages.jsonl", title)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".partial")
+        run = subprocess.run(
+            [sys.executable, "-m", "wacz", "create", "-o", str(partial), "-p", str(folder / "pages.jsonl"), "-c",
+             "--title", title, *map(str, warcs)],
+            capture_output=True, text=True, check=False,
+        )
+        if run.returncode != 0 or not partial.exists():
+            partial.unlink(missing_ok=True)
+            raise WaczError(f"wacz create failed: {_last_line(run)}")
+        partial.replace(out)
+    return ExportResult(out, len(captures), pages, len(warcs))
+
+
+def validate_wacz(path: Path) -> tuple[bool, str]:
+    """py-wacz's own validation: (passed, its last message). Its exit code
+    is 0 even for an invalid package, so its verdict is read from its words."""
+    run = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(path)], capture_output=True, text=True, check=False)
+    message = _last_line(run)
+    return run.returncode == 0 and "succeeded" in message and "invalid" not in message, message
+
+
+def extract_warcs(path: Path, into: Path) -> list[Path]:
+    """Check a WACZ's digests and extract its WARC files into ``into``."""
+    try:
+        package = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise WaczError(f"{path}: not a WACZ (zip) file: {exc}") from None
+    with package:
+        try:
+            datapackage = json.loads(package.read("datapackage.json"))
+        except (KeyError, ValueError) as exc:
+            raise WaczError(f"{path}: no readable datapackage.json: {exc}") from None
+        into.mkdir(parents=True, exist_ok=True)
+        extracted = []
+        for resource in datapackage.get("resources", []):
+            name, expected = resource.get("path", ""), resource.get("hash", "")
+            algorithm, _, hexdigest = expected.partition(":")
+            if algorithm not in ("sha256", "md5") or not hexdigest:
+                raise WaczError(f"{path}: {name}: no usable digest in datapackage.json")
+            digest = hashlib.new(algorithm)
+            target = into / Path(name).name if name.startswith("archive/") else None
+            try:
+                with package.open(name) as source, (open(target, "wb") if target else _Null()) as sink:
+                    for block in iter(lambda: source.read(1 << 20), b""):
+                        digest.update(block)
+                        sink.write(block)
+            except KeyError:
+                raise WaczError(f"{path}: {name} is listed but missing") from None
+            if digest.hexdigest() != hexdigest:
+                raise WaczError(f"{path}: {name} does not match its digest: the package is damaged")
+            if target:
+                extracted.append(target)
+        return extracted
+
+
+def _copy_records(data: DataDir, captures: list[dict], folder: Path, title: str) -> list[Path]:
+    """The captures' records, byte for byte, in new gzipped WARC files."""
+    writer = RollingWarcWriter(folder, "export", warcinfo_fields={"description": title})
+    # a writer opens its file (with its warcinfo) at the first exchange; records are appended raw
+    with writer:
+        handle = None
+        current = None
+        for capture in captures:
+            if capture["warc_file"] != current:
+                if handle:
+                    handle.close()
+                current = capture["warc_file"]
+                handle = open(data.warc_path(current), "rb")
+            for offset, length in [(capture["offset"], capture["length"]), *_companions(handle, capture)]:
+                handle.seek(offset)
+                raw = handle.read(length)
+                if raw[:2] != b"\x1f\x8b":  # from an uncompressed file: one gzip member per record
+                    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+                    raw = compressor.compress(raw) + compressor.flush()
+                writer.append_raw(raw)
+        if handle:
+            handle.close()
+    # WACZ resource names must match ^[-a-z0-9._/]+$ (frictionless): no "~", no capitals
+    renamed = []
+    for number, path in enumerate(writer.files_written, 1):
+        target = path.with_name(f"mediarchive-export-{number:05d}.warc.gz")
+        path.rename(target)
+        renamed.append(target)
+    return renamed
+
+
+def _companions(handle, capture: dict) -> list[tuple[int, int]]:
+    """(offset, length) of the request and metadata records written with a
+    capture (they follow it and name it in WARC-Concurrent-To)."""
+    handle.seek(capture["offset"] + capture["length"])
+    found = []
+    try:
+        iterator = ArchiveIterator(handle, arc2warc=True, check_digests=False)
+        for record in iterator:
+            if record.rec_headers.get_header("WARC-Concurrent-To") != capture["record_id"]:
+                break
+            found.append((iterator.get_record_offset(), iterator.get_record_length()))
+            if len(found) == 2:
+                break
+    except (ArchiveLoadFailed, OSError, ValueError, EOFError):
+        pass  # the end of the file, or a damaged tail: the capture alone is copied
+    return found
+
+
+def _write_pages(index: Index, capture_ids: list[int], path: Path, title: str) -> int:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title, "hasText": True}) + "\n")
+        seen: set[str] = set()
+        for start in range(0, len(capture_ids), 500):
+            chunk = capture_ids[start:start + 500]
+            for page in index.query(
+                "SELECT p.url, c.captured_at, p.title, p.text FROM pages p JOIN captures c ON c.id = p.capture_id"
+                f" WHERE p.url IN (SELECT url FROM captures WHERE id IN ({', '.join('?' for _ in chunk)}))"
+                " ORDER BY p.url",
+                chunk,
+            ):
+                if page["url"] in seen:
+                    continue
+                seen.add(page["url"])
+                out.write(json.dumps(
+                    {"url": page["url"], "ts": page["captured_at"], "title": page["title"] or "", "text": page["text"] or ""},
+                    ensure_ascii=False,
+                ) + "\n")
+    return len(seen)
+
+
+def _last_line(run: subprocess.CompletedProcess) -> str:
+    lines = (run.stdout + run.stderr).strip().splitlines()
+    return lines[-1] if lines else f"exit code {run.returncode}"
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, data):
+        return len(data)

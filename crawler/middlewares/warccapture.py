@@ -1,0 +1,155 @@
+"""Downloader middleware that writes every HTTP exchange to WARC.
+
+Placed at order 950, closer to the network than ``HttpCompressionMiddleware``
+(590) and ``RedirectMiddleware`` (600): it sees bodies still content-encoded,
+and every redirect, error page and retry attempt, each of which is archived.
+Robots.txt fetches pass through it too.
+
+Settings: ``ARCHIVE_WARC_ENABLED``, ``ARCHIVE_WARC_DIR``,
+``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_GZIP``, ``ARCHIVE_OPERATOR``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf
+from archive.warc.write import RollingWarcWriter
+from crawler.spiders.source import PREVIOUS_META, ROLE_META
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http.headers import Headers
+
+START_META = "archive_fetch_start"
+STAT = "archive/{}"
+
+
+def header_pairs(headers: Headers) -> list[tuple[str, str]]:
+    """Every header value, repeated ones kept, decoded as latin-1 (bytes as sent)."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in headers.getlist(name)
+    ]
+
+
+def payload_digest(body: bytes) -> str:
+    """A WARC-Payload-Digest as warcio writes it: sha1, base 32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def revisit_for(request: Request, response: Response) -> RevisitOf | None:
+    """A revisit when a re-fetch brought nothing new: a 304 to a conditional
+    request, or a 200 whose payload is the one already archived."""
+    previous = request.meta.get(PREVIOUS_META)
+    if previous is None or previous.url != request.url or not previous.payload_digest or not previous.warc_date:
+        return None
+    if response.status == 304:
+        profile = SERVER_NOT_MODIFIED
+    elif 200 <= response.status < 300 and payload_digest(response.body) == previous.payload_digest:
+        profile = IDENTICAL_PAYLOAD_DIGEST
+    else:
+        return None
+    return RevisitOf(
+        profile=profile,
+        payload_digest=previous.payload_digest,
+        refers_to_uri=previous.url,
+        refers_to_date=previous.warc_date,
+        refers_to=previous.record_id,
+    )
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler, writer: RollingWarcWriter):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.writer = writer
+        self.source_name = crawler.spider.name if crawler.spider else None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_WARC_ENABLED"):
+            raise NotConfigured("ARCHIVE_WARC_ENABLED is off")
+        prefix = crawler.spider.name if crawler.spider else settings.get("BOT_NAME")
+        fields = {
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "isPartOf": prefix,
+            "description": f"mediarchive crawl of source {prefix}",
+        }
+        if settings.get("ARCHIVE_OPERATOR"):
+            fields["operator"] = settings.get("ARCHIVE_OPERATOR")
+        writer = RollingWarcWriter(
+            settings.get("ARCHIVE_WARC_DIR"),
+            prefix,
+            max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
+            gzip=settings.getbool("ARCHIVE_WARC_GZIP"),
+            warcinfo_fields=fields,
+        )
+        return cls(crawler, writer)
+
+    def process_request(self, request: Request) -> None:
+        request.meta.setdefault(START_META, time.monotonic())
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        started = request.meta.pop(START_META, None)
+        metadata = [("source", self.source_name or "")]
+        role = request.meta.get(ROLE_META) or ("robots" if request.url.endswith("/robots.txt") else None)
+        if role and request.meta.get("redirect_urls") and hasattr(self.crawler.spider, "role_of_redirect_target"):
+            # the meta of a redirected request is its origin's: judge the target by its own URL
+            role = self.crawler.spider.role_of_redirect_target(request.url)
+        if role:
+            metadata.append(("role", role))
+        referer = request.headers.get("Referer")
+        if referer:
+            metadata.append(("via", referer.decode("latin-1")))
+        if "archive_hops" in request.meta:
+            metadata.append(("hopsFromSeed", str(request.meta["archive_hops"])))
+        if started is not None:
+            metadata.append(("fetchTimeMs", str(round((time.monotonic() - started) * 1000))))
+        revisit = revisit_for(request, response)
+        self.writer.write_exchange(
+            url=request.url,
+            method=request.method,
+            request_headers=header_pairs(request.headers),
+            request_body=request.body,
+            status=response.status,
+            reason=reason_phrase(response.status),
+            protocol=response.protocol or "HTTP/1.1",
+            response_headers=header_pairs(response.headers),
+            body=response.body,
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            metadata=metadata,
+            revisit=revisit,
+        )
+        self.stats.inc_value(STAT.format("captured"))
+        if revisit is not None:
+            self.stats.inc_value(STAT.format("revisits"))
+        if response.status < 400 and role != "robots":
+            self.stats.inc_value(STAT.format("captured/ok"))
+        self.stats.inc_value(STAT.format(f"captured/status_{response.status}"))
+        self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
+        return response
+
+    def spider_closed(self) -> None:
+        self.writer.close()
+        self.stats.set_value(STAT.format("warc_files"), len(self.writer.files_written))
+        self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
