@@ -8,6 +8,25 @@ import logging.handlers
 from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The run's log file; when it cannot be written (a full disk), it says
+    so once on stderr and goes quiet, instead of a traceback per record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            import sys
+
+            exc = sys.exc_info()[1]
+            print(f"warning: the log {self.baseFilename} cannot be written ({exc}); logging stops", file=sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
 LOG_FILE_BYTES = 10_000_000
 LOG_FILE_BACKUPS = 5
 
@@ -24,9 +43,9 @@ def configure(logs_dir: Path, level: str, interactive: bool) -> Path | None:
         handler: logging.Handler = logging.StreamHandler()
         path = None
     else:
-        logs_dir.mkdir(parents=True, exist_ok=True)
+        logs_dir.mkdir(parents=True, exist_ok=True)  # a full disk: DiskFull, by the caller
         path = logs_dir / "mediarchive.log"
-        handler = logging.handlers.RotatingFileHandler(
+        handler = _LogFile(
             path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
         )
     handler.setFormatter(formatter)

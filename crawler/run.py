@@ -7,10 +7,9 @@ process: call :func:`run_crawl` once.
 
 from __future__ import annotations
 
-import time
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,14 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from scrapy.settings import Settings
 
-from archive.warc.cdxj import replay_index_path, update_replay_index
-from archive.sources import Config, Source
-from archive.paths import DataDir
-from archive.index.store import Index
-from archive.index.imports import import_file
-from archive.index.indexer import Indexer, IndexStats
-from archive.index.lock import DataLock
-from archive.index.runs import RunReport, changes_since, write_report
+from archive.errors import Interrupted
+from archive.index.indexer import IndexStats
+from archive.index.ingest import Ingest
+from archive.index.runs import RunReport
 from archive.index.schedule import Known, crawl_state
-from archive.warc.recover import recover_open_file
-from archive.warc.write import OPEN_SUFFIX
+from archive.paths import DataDir
+from archive.resources import disk_full
+from archive.sources import Config, Source
 from crawler.spiders.source import ROLE_META, spider_class_for
 
 HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
@@ -53,6 +49,7 @@ class SourceReport:
     served_from_warc: int = 0
     missing_from_warc: int = 0
     missing_urls: list[str] = field(default_factory=list)
+    disk_full: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -83,15 +80,16 @@ def run_crawl(
     states: Mapping[str, Mapping[str, Known]] | None = None,
     on_first_article: Callable[[], None] | None = None,
     **spider_arguments: Any,
-) -> list[SourceReport]:
-    """Crawl every source to its end (blocks); one report per source.
+) -> tuple[list[SourceReport], int | None]:
+    """Crawl every source to its end (blocks); one report per source, and
+    the signal that stopped the crawl early (SIGINT, SIGTERM), if one did.
     ``states`` gives, per source, what the archive already holds;
     ``on_first_article`` is called once, when the first article arrives
     (the indexer starts its extraction workers then: a run that fetches no
     article, such as a recheck of an unchanged site, starts none)."""
     settings = settings.copy()
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # our handlers: crawler.logsetup
-    process = CrawlerProcess(settings)
+    process = _CrawlerProcess(settings)
     crawlers = []
     first_article = _Once(on_first_article) if on_first_article else None
     for source in sources:
@@ -100,8 +98,24 @@ def run_crawl(
             crawler.signals.connect(first_article.response_received, signal=signals.response_received)
         crawlers.append((source, crawler))
         process.crawl(crawler, state=(states or {}).get(source.name), **spider_arguments)
-    process.start()
-    return [_report(source.name, crawler.stats.get_stats()) for source, crawler in crawlers]
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        process.start()
+    finally:
+        for signum, handler in handlers.items():  # Scrapy's are for the crawl only
+            signal.signal(signum, handler)
+    return [_report(source.name, crawler.stats.get_stats()) for source, crawler in crawlers], process.stopped_by
+
+
+class _CrawlerProcess(CrawlerProcess):
+    """Scrapy's process, remembering the signal that stopped it (the first
+    stops the crawl gracefully, a second at once: Scrapy's own handling)."""
+
+    stopped_by: int | None = None
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self.stopped_by = self.stopped_by or signum
+        super()._signal_shutdown(signum, frame)
 
 
 class _Once:
@@ -127,11 +141,14 @@ def routine_run(
     backfill: bool = False,
     since: str | None = None,
     index: bool = True,
+    page_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunReport:
-    """One run, as cron starts it: lock the data directory, mend what a
-    crash left (cut ``.open`` files back, index unindexed files), crawl what
-    is new or due, index it, and write the run's report.
+    """One run, as cron starts it, through the one way in
+    (:class:`~archive.index.ingest.Ingest`): lock the data directory, mend
+    what a crash left (cut ``.open`` files back, index unindexed files),
+    crawl what is new or due and what a stopped run had found, index it,
+    finish (revisits, reprints, replay index) and write the run's report.
 
     With ``from_warc``, the spiders are answered from those WARC files
     instead of the network and write no WARC of their own: the files are
@@ -141,68 +158,58 @@ def routine_run(
     With ``index=False`` the run only captures: it writes WARC files and
     indexes nothing, neither what an earlier run left nor what it fetched
     (no extraction at all). The next run that indexes takes those files
-    first, before it crawls."""
+    first, before it crawls.
+
+    Raises :class:`Interrupted` after SIGINT or SIGTERM (the captures are
+    kept, closed, and indexed by the next run) and :class:`DiskFull` when
+    the disk filled up."""
     if from_warc and not index:
         raise ValueError("WARC files given to answer the spiders are imported, that is indexed: not with index=False")
     progress = progress or (lambda message: None)
-    started = datetime.now(timezone.utc).replace(microsecond=0)
-    clock = time.monotonic()
-    report = RunReport(started=started.strftime("%Y-%m-%dT%H:%M:%SZ"), recheck=recheck)
-    with DataLock(datadir.root), Index(datadir.index_path) as index_db:
-        for leftover in sorted(datadir.warcs.rglob("*" + OPEN_SUFFIX)) if datadir.warcs.is_dir() else []:
-            kept = recover_open_file(leftover)
-            report.recovered_files.append(kept.name if kept else f"{leftover.name} (empty, removed)")
-            progress(f"recovered {leftover.name} from an interrupted run")
-        with Indexer(
-            index_db, source_for_url=config.source_for_url, source_options=config.extraction_options(), progress=progress
-        ) as indexer:
-            before = indexer.index_directory(datadir.warcs) if index else IndexStats()
-            report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
-            report.failures += before.failures
-            overrides = dict(settings_overrides or {})
-            if config.path is not None:  # Scrapy's spider loader reads it too
-                overrides.setdefault("ARCHIVE_SOURCES_FILE", str(Path(config.path).resolve()))
-            if from_warc:
-                for path in from_warc:
-                    outcome = import_file(datadir, indexer, Path(path), source=None)
-                    if outcome.error:
-                        report.failures.append(outcome.error)
-                overrides.update(
-                    ARCHIVE_FROM_WARC=[str(Path(p).resolve()) for p in from_warc],
-                    ARCHIVE_WARC_ENABLED=False,
-                    DOWNLOAD_HANDLERS={"http": HANDLER, "https": HANDLER},
-                    # no server to be polite to
-                    DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=16,
-                )
-                states = {}  # discover everything the files hold
-            else:
-                overrides.setdefault("ARCHIVE_FRONTIER_DIR", str(datadir.frontier))
-                states = {
-                    source.name: crawl_state(index_db, source.name, schedule=source.recheck, mode=recheck)
-                    for source in sources
-                }
-            settings = crawler_settings(datadir.warcs, overrides)
-            reports = run_crawl(
-                sources, settings, states, on_first_article=indexer.warm_up if index else None,
-                backfill=backfill, since=since,
+    with Ingest(datadir, config=config, page_timeout=page_timeout, progress=progress) as ingest:
+        report = RunReport(started=ingest.started, recheck=recheck)
+        before = ingest.index_pending() if index else IndexStats()
+        report.indexed_before = {"files": before.files, "captures": before.captures, "pages": before.pages}
+        overrides = dict(settings_overrides or {})
+        if config.path is not None:  # Scrapy's spider loader reads it too
+            overrides.setdefault("ARCHIVE_SOURCES_FILE", str(Path(config.path).resolve()))
+        if from_warc:
+            ingest.import_files([Path(p) for p in from_warc])
+            overrides.update(
+                ARCHIVE_FROM_WARC=[str(Path(p).resolve()) for p in from_warc],
+                ARCHIVE_WARC_ENABLED=False,
+                DOWNLOAD_HANDLERS={"http": HANDLER, "https": HANDLER},
+                # no server to be polite to
+                DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=16,
             )
-            after = indexer.index_directory(datadir.warcs) if index else IndexStats()
-        new_files = before.indexed_files + after.indexed_files
-        # the replay index follows the index: a capture-only run leaves it to the next run
-        if index and (from_warc or not replay_index_path(datadir).exists()):
-            update_replay_index(datadir, index_db)  # (re)built whole
-        elif index and new_files:
-            update_replay_index(datadir, index_db, [datadir.warcs / name for name in new_files])
-        report.indexed = {"files": after.files, "captures": after.captures, "pages": after.pages}
-        report.failures += after.failures
+            states = {}  # discover everything the files hold
+        else:
+            overrides.setdefault("ARCHIVE_FRONTIER_DIR", str(datadir.frontier))
+            states = {
+                source.name: crawl_state(ingest.index, source.name, schedule=source.recheck, mode=recheck)
+                for source in sources
+            }
+        settings = crawler_settings(datadir.warcs, overrides)
+        reports, stopped_by = run_crawl(
+            sources, settings, states, on_first_article=ingest.indexer.warm_up if index else None,
+            backfill=backfill, since=since,
+        )
         report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
-        report.failures += [f"{r.name}: {r.problem}" for r in reports if not r.succeeded]
         report.warc_bytes = sum(r.warc_bytes for r in reports)
-        report.changes = changes_since(index_db, report.started)
-        report.finished = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        report.duration_s = round(time.monotonic() - clock, 1)
-        report.exit_code = 0 if not report.failures else 1
-        write_report(datadir.runs, report)
+        full = next((r.disk_full for r in reports if r.disk_full), None)
+        if full:
+            raise disk_full(datadir.root)
+        if stopped_by is not None:
+            name = "Ctrl-C" if stopped_by == signal.SIGINT else signal.Signals(stopped_by).name
+            report.interrupted_by = name
+            report.exit_code = 128 + stopped_by
+            ingest.report("crawl", report)
+            raise Interrupted(f"{name}: the crawl stopped; what it captured is kept and indexed by the next run", stopped_by)
+        if index:
+            ingest.index_pending()
+            ingest.finish()
+        report.failures += [f"{r.name}: {r.problem}" for r in reports if not r.succeeded]
+        ingest.report("crawl", report)
     return report
 
 
@@ -225,4 +232,5 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         missing_from_warc=get("from_warc/missing"),
         missing_urls=list(stats.get("archive/from_warc/missing_urls", [])),
         finish_reason=stats.get("finish_reason"),
+        disk_full=stats.get("archive/disk_full"),
     )

@@ -63,6 +63,9 @@ ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_DIR = "data/warcs"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 ARCHIVE_WARC_GZIP = True
+# A WARC file is not opened with less than this free in its directory: the
+# crawl stops with one line instead of filling the disk to the last byte.
+ARCHIVE_MIN_FREE_MB = 100
 ARCHIVE_SOURCES_FILE = "config/sources.yaml"
 # Where each source's frontier (found, not yet finished) is journaled, so
 # that the run after one that stopped early fetches it; empty: not kept.

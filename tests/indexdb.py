@@ -14,3 +14,12 @@ def query(data: Path, sql: str, params=()) -> list[dict]:
         return [dict(r) for r in db.execute(sql, params)]
     finally:
         db.close()
+
+
+def rows(data: Path, sql: str, params=()) -> list[tuple]:
+    """Rows of ``sql`` on ``data/index.sqlite``, as tuples."""
+    db = sqlite3.connect(Path(data) / "index.sqlite")
+    try:
+        return list(db.execute(sql, params))
+    finally:
+        db.close()

@@ -19,21 +19,14 @@ from warcio.cli import main as warcio_main
 
 from archive.index.lock import AlreadyRunning, DataLock
 from tests.localsite import LocalSite
+from tests.commands import write_config
+from tests.processes import cmdline, descendants, gone_within, kill_all
 
 ALREADY_RUNNING = 3
 
 
 def crawl_command(config: Path, data: Path) -> list[str]:
     return [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config), "--data", str(data), "--log-level", "INFO"]
-
-
-def write_config(site: LocalSite, path: Path, delay: float) -> Path:
-    path.write_text(
-        "sources:\n  - name: local\n"
-        f"    start_urls: ['{site.base_url}/news/']\n    delay: {delay}\n    concurrency: 4\n    routine_pages: 20\n    requisites: false\n"
-        "    article_pattern: ['/articles/[0-9a-f]{64}\\.html$']\n    follow_pattern: ['://[^/]+/news/(\\?page=\\d+)?$']\n"
-    )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +125,21 @@ def test_sigkill_at_five_moments_then_a_clean_run_completes_the_set(site, tmp_pa
     moments = [("writing", rng.uniform(0.0, 1.0)) for _ in range(3)] + [("any", rng.uniform(1.0, 8.0)) for _ in range(2)]
     rng.shuffle(moments)
     cut_mid_file = 0
-    for phase, moment in moments:
+    for number, (phase, moment) in enumerate(moments):
         stale = set((data / "warcs").glob("*.open")) if (data / "warcs").is_dir() else set()
         process = subprocess.Popen(crawl_command(config, data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         if phase == "writing":
             wait_for_open_file(data / "warcs", process, stale)
         time.sleep(moment)
-        os.killpg(process.pid, signal.SIGKILL)  # the crawl and its extraction workers
+        family = descendants(process.pid)
+        if number % 2:
+            os.kill(process.pid, signal.SIGKILL)  # the main process alone: its children must follow it
+        else:
+            os.killpg(process.pid, signal.SIGKILL)  # the crawl and its extraction workers
         process.wait(timeout=30)
+        leftovers = gone_within(family, 10)
+        kill_all(family)
+        assert leftovers == [], [cmdline(pid) for pid in leftovers]  # no process of a killed run lives on
         check_closed_files(data / "warcs")  # every closed file is valid at every moment
         cut_mid_file += bool(list((data / "warcs").rglob("*.open")))
     assert cut_mid_file >= 2, moments  # the kills did land while a WARC was being written
@@ -169,3 +169,4 @@ def test_sigkill_at_five_moments_then_a_clean_run_completes_the_set(site, tmp_pa
         db.close()
     assert rows == records
     assert pages == len(site.article_ids)
+    assert not list((data / "frontier").glob("*")), "the run that completed the set keeps no frontier"

@@ -275,3 +275,19 @@ def test_html_without_main_text_keeps_its_metadata():
 )
 def test_is_html(mime, start, expected):
     assert is_html(mime, start) is expected
+
+
+def test_a_microdata_date_with_no_value_does_not_stop_the_extraction():
+    """sermitsiaq.ag (fundus) marks datePublished on an element with neither
+    datetime nor content; extraction raised TypeError on it and, before the
+    extraction workers kept failures to their page, ended a whole import."""
+    body = (
+        "<html lang='en'><head><title>Harbour reopens</title>"
+        "<meta property='article:published_time' content='2024-05-06T07:08:00+02:00'></head><body><article>"
+        "<h1>Harbour reopens</h1><time itemprop='datePublished' datetime=''>6 May 2024</time>"
+        + "<p>The harbour reopened on Monday after the storm damaged the quay and the cranes.</p>" * 8
+        + "</article></body></html>"
+    ).encode()
+    result = extract(body, "https://news.example.org/harbour", content_type="text/html; charset=utf-8")
+    assert result.title == "Harbour reopens" and "harbour reopened" in result.text
+    assert result.published == "2024-05-06T07:08:00+02:00"

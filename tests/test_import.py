@@ -24,6 +24,19 @@ ALL_FILES = sorted(
 )
 
 
+def declared_past_the_end(path) -> bool:
+    """A record whose Content-Length runs past the end of the file, by
+    warcio's own reading (resiliparse's clipped.warc.gz has one)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh, check_digests=False):
+            record.raw_stream.read()
+            if record.raw_stream.limit > 0:
+                return True
+    return False
+
+
 @pytest.fixture
 def archive(tmp_path):
     data = DataDir(tmp_path / "data")
@@ -45,12 +58,19 @@ def test_import_real_file(archive, path):
     outcome = import_file(data, indexer, path, source="realdata")
     key = path.relative_to(WARC_DATA).as_posix()
     expected_error = SUMMARY.get(key, {}).get("error")
-    if outcome.error:
+    if outcome.error and outcome.result is not None:
+        # a file cut short: its whole records are kept, the line says where it breaks
+        assert "\n" not in outcome.error and str(path) in outcome.error and "offset" in outcome.error
+        assert outcome.result.records >= 1 and outcome.result.damage
+    elif outcome.error:
         # an unreadable file: one line naming it, nothing kept, nothing indexed
         assert "\n" not in outcome.error and str(path) in outcome.error
         assert set(index.counts().values()) == {0}
         assert not list((data.warcs).rglob("*.*.*")) or all(p.stat().st_size == 0 for p in data.warcs.rglob("*") if p.is_file())
-        assert expected_error or path.suffix in (".lz4",) or "bad" in path.name or "trunc" in path.name or "wrong" in path.name, outcome.error
+        assert (
+            expected_error or path.suffix in (".lz4",) or "bad" in path.name or "trunc" in path.name
+            or "wrong" in path.name or declared_past_the_end(path)
+        ), outcome.error
         return
     assert expected_error is None or "lz4" not in key
     result = outcome.result

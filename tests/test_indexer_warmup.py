@@ -44,12 +44,12 @@ def test_warmed_up_pool_indexes_as_an_inline_extraction(tmp_path):
     write_one(tmp_path)
     with Index() as inline_index, Indexer(inline_index, workers=0) as inline:
         inline.warm_up()  # no pool: nothing to start
-        assert inline._pool is None
+        assert inline.pool._executor is None
         inline.index_directory(tmp_path)
         expected = pages(inline_index)
     with Index() as index, Indexer(index, workers=1) as indexer:
         indexer.warm_up()
-        assert indexer._pool is not None
+        assert indexer.pool._executor is not None
         stats = indexer.index_directory(tmp_path)
         assert stats.pages == 1
         assert pages(index) == expected == [("http://example.com/a.html", "Harbour talks", "en")]

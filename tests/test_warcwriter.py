@@ -20,6 +20,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
+from archive.errors import DiskFull
 from archive.warc.records import CONFORMS_TO, ExchangeLocations, InvalidExchangeError, RecordLocation, WriterClosedError
 from archive.warc.recover import recover_open_file
 from archive.warc.write import RollingWarcWriter
@@ -630,11 +631,11 @@ def test_write_error_leaves_open_file_for_recovery(tmp_path: Path, monkeypatch: 
     broken_path = writer.current_path
     real_write = os.write
 
-    def disk_full_midway(fd: int, data: bytes) -> int:
+    def failing_midway(fd: int, data: bytes) -> int:
         real_write(fd, bytes(data[:50]))
-        raise OSError(errno.ENOSPC, "No space left on device")
+        raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "write", disk_full_midway)
+    monkeypatch.setattr(os, "write", failing_midway)
     with pytest.raises(OSError):
         writer.write_exchange(**exchange(url="https://news.example.com/lost"))
     monkeypatch.undo()
@@ -646,6 +647,42 @@ def test_write_error_leaves_open_file_for_recovery(tmp_path: Path, monkeypatch: 
     assert recovered is not None and recovered.name == first.response.filename
     assert recovered.stat().st_size == first.metadata.offset + first.metadata.length
     assert run_warcio(["check", str(recovered)]) == 0
+
+
+@pytest.mark.parametrize("exchanges_before", [0, 2])
+def test_a_full_disk_cuts_the_file_back_and_opens_no_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchanges_before: int
+) -> None:
+    writer = make_writer(tmp_path, True)
+    written = [writer.write_exchange(**exchange(url=f"https://news.example.com/{n}")) for n in range(exchanges_before)]
+    real_write = os.write
+
+    def disk_full_midway(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[:50]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full_midway)
+    with pytest.raises(DiskFull, match="disk is full"):
+        writer.write_exchange(**exchange(url="https://news.example.com/lost"))
+    monkeypatch.undo()
+    with pytest.raises(DiskFull):  # no new file is tried: it would fail the same way
+        writer.write_exchange(**exchange(url="https://news.example.com/next"))
+    writer.close()
+    assert not list(tmp_path.rglob("*.open"))
+    files = sorted(p for p in tmp_path.rglob("*.warc.gz"))
+    if not written:
+        assert files == []  # a file with nothing but its warcinfo is not kept
+        return
+    (kept,) = files
+    assert kept.stat().st_size == written[-1].metadata.offset + written[-1].metadata.length
+    assert run_warcio(["check", str(kept)]) == 0
+
+
+def test_no_file_is_opened_without_room_for_it(tmp_path: Path) -> None:
+    writer = RollingWarcWriter(tmp_path, "site", min_free=1 << 60)
+    with pytest.raises(DiskFull, match="MB free"):
+        writer.write_exchange(**exchange())
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_constructor_rejects_bad_names(tmp_path: Path) -> None:

@@ -242,12 +242,15 @@ def _schema_org_timestamps(tree: HtmlElement) -> Iterator[str]:
     for script in tree.xpath(_JSON_LD_XPATH):
         yield from _JSON_LD_DATE_PUBLISHED_RE.findall(script.text_content())
     for element in tree.xpath(_MICRODATA_XPATH):
-        yield element.get("datetime") or element.get("content")
+        # <time itemprop="datePublished">2024-05-06T07:08</time> says it in its text
+        value = element.get("datetime") or element.get("content") or element.text_content()
+        if value and value.strip():
+            yield value
 
 
 def _parse_timestamp(value: str) -> datetime | None:
     """Parse an ISO 8601 date *and time* (zone optional); None for a bare date or junk."""
-    if not _TIMESTAMP_RE.match(value):
+    if not isinstance(value, str) or not _TIMESTAMP_RE.match(value):
         return None
     try:
         return datetime.fromisoformat(value.strip())

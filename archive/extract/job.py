@@ -8,6 +8,8 @@ there, the content hash and the words' search forms included.
 
 from __future__ import annotations
 
+import signal
+from dataclasses import dataclass
 from datetime import datetime
 
 from archive.extract.article import NotExtractable, extract
@@ -80,3 +82,38 @@ WARM_UP_PAGE = (
 
 def warm_up_job() -> bool:
     return isinstance(extract_job(WARM_UP_PAGE, "http://localhost/warm-up", "text/html; charset=utf-8", None), dict)
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    """A page whose extraction failed: an exception, its time limit, or its
+    worker's death. The page stays a capture, marked with the reason."""
+
+    reason: str
+
+
+class _PageTimeout(BaseException):
+    """Raised by the interval timer; a BaseException, so that no library's
+    ``except Exception`` swallows it."""
+
+
+def _expired(signum: int, frame: object) -> None:
+    raise _PageTimeout
+
+
+def run_job(timeout: float, *args: object, use_timer: bool = True) -> dict | str | JobFailed:
+    """:func:`extract_job` within ``timeout`` seconds (an interval timer:
+    worker processes only), any exception turned into a :class:`JobFailed`."""
+    if use_timer:
+        signal.signal(signal.SIGALRM, _expired)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return extract_job(*args)
+    except _PageTimeout:
+        return JobFailed(f"timeout after {timeout:g} s")
+    except Exception as exc:  # noqa: BLE001 - any failure of one page is that page's
+        message = " ".join(str(exc).split())[:300]
+        return JobFailed(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+    finally:
+        if use_timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)

@@ -36,6 +36,7 @@ class Frontier:
         self.pending: dict[str, str] = _read(self.path)
         #: what was pending when this run started
         self.resumed: frozenset[str] = frozenset(self.pending)
+        self.failed: OSError | None = None
         self._fd: int | None = None
 
     def add(self, url: str, role: str) -> None:
@@ -58,14 +59,23 @@ class Frontier:
             self.path.unlink(missing_ok=True)
             return
         partial = self.path.with_name(self.path.name + ".tmp")
-        partial.write_text("".join(f"+\t{role}\t{url}\n" for url, role in self.pending.items()), encoding="utf-8")
-        os.replace(partial, self.path)
+        try:
+            partial.write_text("".join(f"+\t{role}\t{url}\n" for url, role in self.pending.items()), encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError:  # the journal as appended is kept
+            partial.unlink(missing_ok=True)
 
     def _write(self, line: str) -> None:
-        if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        os.write(self._fd, line.encode("utf-8"))
+        if self.failed is not None:
+            return
+        try:
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            os.write(self._fd, line.encode("utf-8"))
+        except OSError as exc:  # a full disk: the crawl stops for it; what is written stays readable
+            self.failed = exc
+            logger.warning("%s: cannot be written (%s); the next run resumes from what it holds", self.path, exc.strerror)
 
 
 def _read(path: Path) -> dict[str, str]:

@@ -9,9 +9,7 @@ out to be unreadable leaves no trace in the index.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
-import multiprocessing
 import os
 import re
 from collections import OrderedDict
@@ -22,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from archive.errors import WarcReadError
-from archive.extract.job import extract_job, warm_up_job
+from archive.extract.job import JobFailed
+from archive.index.pool import DEFAULT_PAGE_TIMEOUT, ExtractionPool
 from archive.index import history
 from archive.sources import ExtractionOptions
 from archive.extract.article import is_html
@@ -70,6 +69,12 @@ class FileResult:
     revisits: int = 0
     pages: int = 0
     not_extracted: dict[str, int] = field(default_factory=dict)
+    #: records whose WARC-Record-ID the index holds already (copies of the same record)
+    copies: int = 0
+    #: "URL: reason" of each page whose extraction failed (exception, timeout, dead worker)
+    extraction_failures: list[str] = field(default_factory=list)
+    #: where the file stops being readable, when it does (its whole records are indexed)
+    damage: str | None = None
     skipped: bool = False
 
 
@@ -82,12 +87,16 @@ class IndexStats:
     revisits: int = 0
     pages: int = 0
     failures: list[str] = field(default_factory=list)
+    extraction_failures: list[str] = field(default_factory=list)
     indexed_files: list[str] = field(default_factory=list)
 
     def add(self, result: FileResult) -> None:
         if result.skipped:
             self.skipped += 1
             return
+        if result.damage:
+            self.failures.append(result.damage)
+        self.extraction_failures += result.extraction_failures
         self.indexed_files.append(result.name)
         self.files += 1
         self.records += result.records
@@ -95,8 +104,15 @@ class IndexStats:
         self.revisits += result.revisits
         self.pages += result.pages
 
+    def merge(self, other: IndexStats) -> None:
+        for name in ("files", "skipped", "records", "captures", "revisits", "pages"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failures += other.failures
+        self.extraction_failures += other.extraction_failures
+        self.indexed_files += other.indexed_files
 
-@dataclass
+
+@dataclass(eq=False)  # known by identity: the extraction pool's key
 class _Pending:
     capture_id: int
     record: CaptureRecord
@@ -120,18 +136,21 @@ class Indexer:
         source_for_url: Callable[[str], str | None] | None = None,
         source_options: Mapping[str, ExtractionOptions] | None = None,
         progress: Callable[[str], None] | None = None,
+        page_timeout: float | None = None,
     ):
         self.index = index
         self.source_options = dict(source_options or {})
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.source_for_url = source_for_url
         self.progress = progress or (lambda message: None)
-        self._pool: cf.ProcessPoolExecutor | None = None
+        self.pool = ExtractionPool(self.workers, page_timeout or DEFAULT_PAGE_TIMEOUT)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, abandon: bool = False) -> None:
+        """Stop the workers: after their work (the default), or at once."""
+        if abandon:
+            self.pool.kill()
+        else:
+            self.pool.close()
 
     def __enter__(self) -> Indexer:
         return self
@@ -146,11 +165,7 @@ class Indexer:
         and return at once: a crawl then runs while the workers start (a
         second or more of CPU each: interpreter, trafilatura, models), instead
         of the indexing that follows it paying for that."""
-        if self.workers == 0:
-            return
-        pool = self._get_pool()
-        for _ in range(self.workers):  # a spawn pool starts one worker per job waiting, up to `workers`
-            pool.submit(warm_up_job)
+        self.pool.warm_up()
 
     def index_directory(self, directory: Path) -> IndexStats:
         """Index every closed WARC file of ``directory`` not yet indexed as it is now."""
@@ -170,19 +185,17 @@ class Indexer:
                 self.progress(
                     f"indexed {number}/{len(paths)} {path.name}: {result.captures} captures, {result.pages} pages"
                 )
-        self.index.resolve_revisits()
-        for name, options in self.source_options.items():
-            if options.reprints:
-                self.index.group_reprints(name)
         return stats
 
     def index_file(
-        self, path: Path, *, name: str | None = None, source: str | None = None, origin: str = "crawl"
+        self, path: Path, *, name: str | None = None, source: str | None = None, origin: str = "crawl",
+        sha1: str | None = None,
     ) -> FileResult:
         """Index one file (read from ``path``, recorded as ``name``). A file
         already indexed at its current size is skipped; one that changed is
-        indexed again. Raises :class:`WarcReadError` and leaves the index as
-        it was when the file cannot be read whole."""
+        indexed again. A file cut short keeps its whole records, and
+        ``result.damage`` says where it breaks; one with no readable record
+        raises :class:`WarcReadError` and leaves the index as it was."""
         name = name or path.name
         size = path.stat().st_size
         if self.index.indexed_size(name) == size:
@@ -192,42 +205,49 @@ class Indexer:
             self.index.forget_file(name)
             self.index.add_file(name, size, 0, 0, origin, _now())
             self._index_records(iter_records(path), name, source, result)
-            self.index.add_file(name, size, result.records, result.captures, origin, _now())
+            self.index.add_file(
+                name, size, result.records, result.captures, origin, _now(), damage=result.damage, sha1=sha1
+            )
         return result
 
     # -- internals -------------------------------------------------------
 
     def _index_records(self, records: Iterable[CaptureRecord], name: str, source: str | None, result: FileResult) -> None:
         pending: OrderedDict[str, _Pending] = OrderedDict()
-        futures: dict[cf.Future, _Pending] = {}
         self._touched: set[str] = set()
         self._fresh: dict[str, dict] = {}
+        backlog = 4 * max(self.workers, 1)
         try:
-            for number, record in enumerate(records):
-                result.records += 1
-                if record.record_type == "metadata":
-                    self._apply_metadata(record, pending, futures, result)
-                elif record.record_type in ("response", "revisit", "resource") and _is_web_url(record.url):
-                    if record.captured_at is None:
-                        result.not_extracted["no readable WARC-Date"] = result.not_extracted.get("no readable WARC-Date", 0) + 1
-                        logger.warning("%s: record %s has no readable WARC-Date; not indexed", name, record.record_id)
-                        continue
-                    self._add_capture(record, name, source, number, pending, result)
-                # decide for captures whose metadata record did not follow
-                while pending and next(iter(pending.values())).seen_at < number - METADATA_WINDOW:
-                    _, item = pending.popitem(last=False)
-                    self._submit(item, None, futures, result)
-                self._collect(futures, result, block=len(futures) > 4 * max(self.workers, 1))
+            try:
+                for number, record in enumerate(records):
+                    result.records += 1
+                    if record.record_type == "metadata":
+                        self._apply_metadata(record, pending, result)
+                    elif record.record_type in ("response", "revisit", "resource") and _is_web_url(record.url):
+                        if record.captured_at is None:
+                            result.not_extracted["no readable WARC-Date"] = result.not_extracted.get("no readable WARC-Date", 0) + 1
+                            logger.warning("%s: record %s has no readable WARC-Date; not indexed", name, record.record_id)
+                            continue
+                        self._add_capture(record, name, source, number, pending, result)
+                    # decide for captures whose metadata record did not follow
+                    while pending and next(iter(pending.values())).seen_at < number - METADATA_WINDOW:
+                        _, item = pending.popitem(last=False)
+                        self._submit(item, None, result)
+                    self._collect(result, block=len(self.pool) > backlog)
+            except WarcReadError as exc:
+                if not exc.offset:
+                    raise
+                result.damage = exc.message  # its whole records stay indexed
+                logger.error("%s", exc.message)
             for item in pending.values():
-                self._submit(item, None, futures, result)
+                self._submit(item, None, result)
             pending.clear()
-            self._collect(futures, result, block=True, drain=True)
+            self.pool.drain(lambda item, outcome: self._store_page(item, outcome, result))
             for url in sorted(self._touched):
                 history.rebuild(self.index, url, self._fresh)
             self._touched, self._fresh = set(), {}
         except BaseException:
-            for future in futures:
-                future.cancel()
+            self.pool.kill()  # what the workers hold belongs to the transaction rolled back
             raise
 
     def _add_capture(self, record, name, source, number, pending, result) -> None:
@@ -256,6 +276,11 @@ class Indexer:
                 refers_to_date=record.refers_to_date,
                 revisit_profile=record.profile,
             )
+        if record.record_id and self.index.has_record(record.record_id):
+            # the same record (its WARC-Record-ID) in another file, or twice in this one: one capture
+            result.copies += 1
+            return
+        if record.record_type == "revisit":
             result.revisits += 1
         capture_id = self.index.add_capture(row)
         result.captures += 1
@@ -263,7 +288,7 @@ class Indexer:
         if record.record_type != "revisit" and record.record_id:
             pending[record.record_id] = _Pending(capture_id, record, row["source"], number)
 
-    def _apply_metadata(self, record: CaptureRecord, pending, futures, result) -> None:
+    def _apply_metadata(self, record: CaptureRecord, pending, result) -> None:
         fields = dict(record.warc_fields())
         for target in record.concurrent_to + ((record.refers_to,) if record.refers_to else ()):
             item = pending.pop(target, None)
@@ -273,9 +298,9 @@ class Indexer:
             self.index.set_capture_fields(target, values)
             if values.get("source"):
                 item.source = values["source"]
-            self._submit(item, values.get("role"), futures, result)
+            self._submit(item, values.get("role"), result)
 
-    def _submit(self, item: _Pending, role: str | None, futures, result) -> None:
+    def _submit(self, item: _Pending, role: str | None, result: FileResult) -> None:
         record = item.record
         reason = _not_extracted_reason(record, role)
         if reason:
@@ -286,31 +311,21 @@ class Indexer:
             record.body, record.url, record.header("Content-Type"), record.header("Content-Language"),
             self.source_options.get(item.source or ""), record.captured_at,
         )
-        if self.workers == 0:
-            future: cf.Future = cf.Future()
-            future.set_result(extract_job(*args))
-        else:
-            future = self._get_pool().submit(extract_job, *args)
         item.record = _slim(record)
-        futures[future] = item
+        self.pool.submit(item, args)
 
-    def _collect(self, futures, result, *, block: bool, drain: bool = False) -> None:
-        if not futures:
-            return
-        while futures:
-            done = [f for f in futures if f.done()]
-            if not done:
-                if not block:
-                    return
-                done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                item = futures.pop(future)
-                self._store_page(item, future.result(), result)
-            if not drain and len(futures) <= 2 * max(self.workers, 1):
-                return
+    def _collect(self, result: FileResult, *, block: bool) -> None:
+        for item, outcome in self.pool.collect(block=block):
+            self._store_page(item, outcome, result)
 
-    def _store_page(self, item: _Pending, outcome: dict | str, result: FileResult) -> None:
+    def _store_page(self, item: _Pending, outcome: dict | str | JobFailed, result: FileResult) -> None:
         record = item.record
+        if isinstance(outcome, JobFailed):
+            result.not_extracted["extraction failed"] = result.not_extracted.get("extraction failed", 0) + 1
+            result.extraction_failures.append(f"{record.url}: {outcome.reason}")
+            self.index.set_capture_fields(record.record_id, {"extraction_error": outcome.reason})
+            logger.warning("not extracted: %s: %s", record.url, outcome.reason)
+            return
         options = self.source_options.get(item.source or "")
         if not isinstance(outcome, str) and options and options.byline:
             if not re.search(options.byline, outcome.get("author") or "", re.IGNORECASE):
@@ -331,13 +346,6 @@ class Indexer:
         self.index.set_capture_fields(record.record_id, {"content_hash": digest})
         self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}
         result.pages += 1
-
-    def _get_pool(self) -> cf.ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self._pool
 
 
 def _not_extracted_reason(record: CaptureRecord, role: str | None) -> str | None:

@@ -11,13 +11,9 @@ import fcntl
 import os
 from pathlib import Path
 
-from archive.errors import MediarchiveError
+from archive.errors import AlreadyRunning
 
-
-class AlreadyRunning(MediarchiveError):
-    """Another run holds the data directory."""
-
-    exit_code = 3
+__all__ = ["AlreadyRunning", "DataLock"]
 
 
 class DataLock:

@@ -14,6 +14,7 @@ from archive.index.store import Index
 @dataclass
 class RunReport:
     started: str
+    command: str = "crawl"
     finished: str | None = None
     duration_s: float | None = None
     recheck: str = "due"
@@ -24,6 +25,10 @@ class RunReport:
     changes: dict[str, int] = field(default_factory=dict)
     warc_bytes: int = 0
     failures: list[str] = field(default_factory=list)
+    #: pages whose extraction failed ("URL: reason"), and what else is worth a look
+    not_extracted: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    interrupted_by: str | None = None
     exit_code: int | None = None
 
     def summary_line(self) -> str:
@@ -44,10 +49,10 @@ def changes_since(index: Index, since: str) -> dict[str, int]:
 
 
 def write_report(runs_dir: Path, report: RunReport) -> Path:
-    """Write the report atomically as ``runs/<started>.json``."""
+    """Write the report atomically as ``runs/<started>[-command].json``."""
     runs_dir.mkdir(parents=True, exist_ok=True)
     stamp = report.started.replace("-", "").replace(":", "")
-    path = runs_dir / f"{stamp}.json"
+    path = runs_dir / (f"{stamp}.json" if report.command == "crawl" else f"{stamp}-{report.command}.json")
     partial = path.with_name(path.name + ".tmp")
     partial.write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)

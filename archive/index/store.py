@@ -13,16 +13,21 @@ Tables (documented for archivists in the README):
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
+
+from archive.errors import MediarchiveError
+from archive.resources import index_damaged, is_damage
 
 from archive.search import fulltext
 from archive.search.normalise import VERSION as NORMALISER_VERSION
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 CAPTURE_COLUMNS = {
     "id": int,
@@ -47,6 +52,7 @@ CAPTURE_COLUMNS = {
     "etag": str,
     "last_modified": str,
     "content_hash": str,
+    "extraction_error": str,
 }
 PAGE_COLUMNS = {
     "id": int,
@@ -112,23 +118,60 @@ WARC_FILE_COLUMNS = {
     "origin": str,
     "indexed_at": str,
     "sha1": str,
+    "damage": str,
 }
 
 
-class Index:
-    """The index database, created with its schema when missing."""
+class IndexOutdated(MediarchiveError):
+    """An index made by another version, which only a writing command may upgrade."""
 
-    def __init__(self, path: str | Path | None = None):
+
+class Index:
+    """The index database.
+
+    Opened to write (the default) it is created with its schema when
+    missing, or upgraded: only a command holding the data directory's lock
+    (:mod:`archive.index.ingest`) does that. ``readonly=True`` opens an
+    existing index for reading only: it writes nothing, never migrates, and
+    reads a consistent snapshot while a crawl writes (WAL)."""
+
+    def __init__(self, path: str | Path | None = None, *, readonly: bool = False):
         self.path = Path(path) if path else None
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
-            self.db.enable_wal()
-        else:
-            self.db = sqlite_utils.Database(memory=True)
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.ensure_schema()
+        self.readonly = readonly
+        self.stale_search = False
+        try:
+            if readonly:
+                if self.path is None or not self.path.is_file():
+                    raise IndexOutdated(f"{self.path}: no index yet (run `mediarchive crawl` or `mediarchive import` first)")
+                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+                self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True, timeout=30))
+                self._check_current()
+                return
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=30))
+                self.db.enable_wal()
+            else:
+                self.db = sqlite_utils.Database(memory=True)
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise index_damaged(self.path, exc) from None
+            raise
+
+    def _check_current(self) -> None:
+        """A reader reads an index of this schema; one whose search forms
+        another version made is read as it is (``stale_search``)."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        normaliser = fulltext.stored_version(self.db.conn) if "search_meta" in self.db.table_names() else None
+        self.stale_search = normaliser != NORMALISER_VERSION
+        if version != SCHEMA_VERSION:
+            raise IndexOutdated(
+                f"{self.path} was made by another version of mediarchive: the next `mediarchive crawl`,"
+                " `import` or `reindex` brings it up to date"
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -166,6 +209,10 @@ class Index:
             db["pages"].create_index(["url"], unique=True)
             db["pages"].create_index(["source", "published"])
             db["pages"].create_index(["language"])
+        # schema 3: a page's extraction failure, a file's damage
+        for table, column in (("captures", "extraction_error"), ("warc_files", "damage"), ("warc_files", "sha1")):
+            if column not in db[table].columns_dict:
+                db[table].add_column(column, str)
         self._migrate_search()
         if "page_versions" not in db.table_names():
             db["page_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url", "version", "record_id"})
@@ -223,11 +270,18 @@ class Index:
             self.db.execute("DELETE FROM captures WHERE warc_file = ?", [name])
             self.db.execute("DELETE FROM warc_files WHERE name = ?", [name])
 
-    def add_file(self, name: str, size: int, records: int, captures: int, origin: str, indexed_at: str) -> None:
-        self.db["warc_files"].upsert(
-            {"name": name, "size": size, "records": records, "captures": captures, "origin": origin, "indexed_at": indexed_at},
-            pk="name",
-        )  # sha1 (imports only) is kept: upsert updates only the columns given
+    def add_file(
+        self, name: str, size: int, records: int, captures: int, origin: str, indexed_at: str,
+        *, damage: str | None = None, sha1: str | None = None,
+    ) -> None:
+        row = {"name": name, "size": size, "records": records, "captures": captures, "origin": origin,
+               "indexed_at": indexed_at, "damage": damage}
+        if sha1:
+            row["sha1"] = sha1
+        self.db["warc_files"].upsert(row, pk="name")  # sha1 (imports only) is kept: upsert updates only the columns given
+
+    def has_record(self, record_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM captures WHERE record_id = ?", [record_id]).fetchone() is not None
 
     def add_capture(self, row: Mapping[str, Any]) -> int:
         """Insert a capture (ignoring one whose record ID is known); its id."""

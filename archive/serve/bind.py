@@ -4,12 +4,17 @@ starts, so "port in use" is one clear message, and port 0 works."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from archive.errors import UsageError
+
+logger = logging.getLogger(__name__)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -41,4 +46,17 @@ def start_on_socket(
         process.kill()
         process.wait()
         raise failure(f"{name} did not start (see its messages above); {ready or 'no output'}")
+    # from now on nobody waits on the child's output: read it for as long as
+    # it runs (a pipe left unread blocks the child once 64 KB are in it)
+    threading.Thread(target=_relay, args=(process.stdout, name), name=f"{name}-output", daemon=True).start()
     return process, bound
+
+
+def _relay(stream: TextIO, name: str) -> None:
+    """The child's output after READY, to the log (tracebacks of pages it
+    could not serve, warnings), line by line."""
+    for line in stream:
+        line = line.rstrip()
+        if line:
+            logger.debug("%s: %s", name, line)
+    stream.close()

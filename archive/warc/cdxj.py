@@ -19,28 +19,61 @@ from __future__ import annotations
 import heapq
 import io
 import json
+import logging
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from cdxj_indexer.main import write_cdx_index
+from cdxj_indexer.main import CDXJIndexer
+from warcio.exceptions import ArchiveLoadFailed
 
 from archive.paths import DataDir
 from archive.index.store import Index
 from archive.warc.records import SERVER_NOT_MODIFIED
 
+logger = logging.getLogger(__name__)
+
 def replay_index_path(data: DataDir) -> Path:
     return data.replay_index
 
 
-def cdxj_lines(warcs: Path, files: Iterable[Path]) -> list[str]:
+class _TolerantIndexer(CDXJIndexer):
+    """cdxj-indexer that leaves out a record it cannot index (an impossible
+    WARC-Date, say: ClueWeb files have them), or the rest of a damaged file,
+    and says which, instead of failing the whole index."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.left_out: list[str] = []
+
+    def process_index_entry(self, it, record, filename, output):
+        try:
+            super().process_index_entry(it, record, filename, output)
+        except (ValueError, KeyError, TypeError) as exc:
+            headers = record.rec_headers
+            what = headers.get_header("WARC-Record-ID") or headers.get_header("WARC-Target-URI") or "a record"
+            self.left_out.append(f"{self.curr_filename}: {what} ({exc})")
+
+    def process_one(self, input_, output, filename):
+        try:
+            super().process_one(input_, output, filename)
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
+            self.left_out.append(f"{self._resolve_rel_path(filename)}: the rest of the file ({' '.join(str(exc).split())[:200]})")
+
+
+def cdxj_lines(warcs: Path, files: Iterable[Path], left_out: list[str] | None = None) -> list[str]:
     """Sorted CDXJ lines of ``files`` (names relative to ``warcs``), each
-    carrying its record ID for the adjustments below."""
+    carrying its record ID for the adjustments below; what could not be
+    indexed is added to ``left_out``."""
     paths = [str(p) for p in sorted(files)]
     if not paths:
         return []
     out = io.StringIO()
-    write_cdx_index(out, paths, {"sort": True, "dir_root": str(warcs), "fields": "warc-record-id"})
+    indexer = _TolerantIndexer(out, paths, sort=True, dir_root=str(warcs), fields="warc-record-id")
+    indexer.process_all()
+    if left_out is not None:
+        left_out += indexer.left_out
     return out.getvalue().splitlines(keepends=True)
 
 
@@ -79,15 +112,16 @@ def _original_of_not_modified(index: Index, record_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] | None = None) -> Path:
+def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] | None = None) -> list[str]:
     """Merge the lines of ``new_files`` into the replay index (all files of
     ``DATA/warcs`` when None: a rebuild). Atomic: readers see the old index
-    or the new one, never a part."""
+    or the new one, never a part. Returns what was left out, one line each."""
     target = replay_index_path(data)
     target.parent.mkdir(parents=True, exist_ok=True)
     rebuild = new_files is None or not target.exists()
     files = _warc_files(data.warcs) if rebuild else list(new_files)
-    fresh = list(for_replay(cdxj_lines(data.warcs, files), index))
+    left_out: list[str] = []
+    fresh = list(for_replay(cdxj_lines(data.warcs, files, left_out), index))
     partial = target.with_name(target.name + ".tmp")
     with open(partial, "w", encoding="utf-8") as out:
         if rebuild:
@@ -102,7 +136,9 @@ def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] |
         out.flush()
         os.fsync(out.fileno())
     os.replace(partial, target)
-    return target
+    for problem in left_out:
+        logger.warning("left out of the replay index: %s", problem)
+    return left_out
 
 
 def export_cdxj(data: DataDir, out_path: Path) -> int:

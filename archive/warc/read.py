@@ -73,10 +73,12 @@ class CaptureRecord:
 
 
 def iter_records(path: str | Path, *, start: int = 0) -> Iterator[CaptureRecord]:
-    """Every record of a WARC or ARC file (gzipped or not), from ``start``.
+    """Every whole record of a WARC or ARC file (gzipped or not), from ``start``.
 
     Raises :class:`WarcReadError` with a one-line reason when the file
-    cannot be read; records before the fault have been yielded already.
+    cannot be read on, its ``offset`` where the last whole record ends: the
+    records before it have been yielded already; a record cut short by the
+    end of the file is not.
     """
     path = Path(path)
     try:
@@ -87,13 +89,25 @@ def iter_records(path: str | Path, *, start: int = 0) -> Iterator[CaptureRecord]
         is_arc = _looks_like_arc(fh.read(512))
         fh.seek(start)
         iterator = ArchiveIterator(fh, arc2warc=True, check_digests=False)
+        end = start  # of the last whole record
         try:
             for record in iterator:
-                yield _capture_record(record, iterator, start, is_arc)
+                captured = _capture_record(record, iterator, start, is_arc)
+                end = max(end, captured.offset + captured.length)
+                yield captured
+        except _CutShort as cut:
+            raise WarcReadError(
+                f"{path}: cut short at offset {cut.offset}: the record there ends past the end of the file", cut.offset
+            ) from None
         except ArchiveLoadFailed as exc:
-            raise WarcReadError(f"{path}: not a readable WARC/ARC file: {_one_line(exc)}") from None
-        except (OSError, EOFError, ValueError, IndexError, AttributeError) as exc:
-            raise WarcReadError(f"{path}: damaged at or after byte {fh.tell()}: {_one_line(exc)}") from None
+            # a gzip that is one member for the whole file gives no record a usable offset
+            if end <= start or "non-chunked gzip" in str(exc):
+                raise WarcReadError(f"{path}: not a readable WARC/ARC file: {_one_line(exc)}") from None
+            raise WarcReadError(f"{path}: unreadable from offset {end}: {_one_line(exc)}", end) from None
+        except (OSError, EOFError, ValueError, IndexError, AttributeError, zlib.error) as exc:
+            if end <= start:
+                raise WarcReadError(f"{path}: damaged at its first record: {_one_line(exc)}") from None
+            raise WarcReadError(f"{path}: damaged from offset {end}: {_one_line(exc)}", end) from None
 
 
 def read_record(path: str | Path, offset: int, length: int) -> CaptureRecord:
@@ -126,12 +140,21 @@ def _looks_like_arc(head: bytes) -> bool:
     return bool(head.strip()) and not head.lstrip().startswith(b"WARC/")
 
 
+class _CutShort(Exception):
+    def __init__(self, offset: int):
+        self.offset = offset
+
+
 def _capture_record(record: ArcWarcRecord, iterator: ArchiveIterator, base: int, is_arc: bool) -> CaptureRecord:
     headers = record.rec_headers
     record_type = record.rec_type
     raw = record.raw_stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raw = None  # too large to hold; the rest is skipped by the iterator
+    elif not is_arc and getattr(record.raw_stream, "limit", 0) > 0:
+        # the file ended before the record's Content-Length did (ARC lengths
+        # are not checked: warcio's conversion of an ARC header shifts them)
+        raise _CutShort(iterator.get_record_offset() + base)
     offset = iterator.get_record_offset() + base
     length = iterator.get_record_length()
     http = record.http_headers

@@ -34,6 +34,8 @@ from datetime import datetime
 from pathlib import Path
 
 
+from archive.errors import DiskFull
+from archive.resources import check_free_space, disk_full, is_disk_full
 from archive.warc.records import (
     CONFORMS_TO,
     ExchangeLocations,
@@ -90,6 +92,7 @@ class _OpenWarc:
         self.open_path = final_path.with_name(final_path.name + OPEN_SUFFIX)
         self.warcinfo_id = warcinfo_id
         self.size = 0
+        self.head = 0  # bytes of the warcinfo record
         self._fd = fd
 
     @classmethod
@@ -123,6 +126,18 @@ class _OpenWarc:
         """Close without renaming: the ``.open`` file is left for :func:`recover_open_file`."""
         os.close(self._fd)
 
+    def cut_back(self, size: int, head: int) -> Path | None:
+        """After a write that failed part-way (a full disk): cut the file back
+        to its ``size`` before that write and close it; a file that holds no
+        more than its ``head`` (the warcinfo) is removed. The final path, or None."""
+        os.ftruncate(self._fd, size)
+        self.size = size
+        if size > head:
+            return self.finish()
+        os.close(self._fd)
+        self.open_path.unlink(missing_ok=True)
+        return None
+
 
 class RollingWarcWriter:
     """Writes exchanges to WARC files of about ``max_size`` bytes in ``directory``.
@@ -145,6 +160,7 @@ class RollingWarcWriter:
         clock: Callable[[], datetime] | None = None,
         hostname: str | None = None,
         pid: int | None = None,
+        min_free: int = 0,
     ):
         hostname = socket.gethostname() if hostname is None else hostname
         for what, value in (("prefix", prefix), ("hostname", hostname)):
@@ -166,6 +182,9 @@ class RollingWarcWriter:
         self._closed = False
         self.files_written: list[Path] = []
         self.bytes_written = 0
+        #: bytes that must be free to open a file (0: no check)
+        self.min_free = min_free
+        self._disk_full: DiskFull | None = None
 
     @property
     def current_path(self) -> Path | None:
@@ -264,8 +283,12 @@ class RollingWarcWriter:
         return f"{self.prefix}-{file_timestamp(moment)}-{serial:05d}-{self.pid}~{self.hostname}{suffix}"
 
     def _open_next_file(self) -> _OpenWarc:
-        """Open the next serial's file (a name not yet in the directory) and write its warcinfo."""
+        """Open the next serial's file (a name not yet in the directory) and
+        write its warcinfo; :class:`DiskFull` when there is no room for it."""
+        if self._disk_full is not None:
+            raise self._disk_full
         self.directory.mkdir(parents=True, exist_ok=True)
+        check_free_space(self.directory, self.min_free)
         moment = as_utc(self._clock())
         warcinfo_id = checked_id(self._new_id())
         for _ in range(_NAME_ATTEMPTS):
@@ -292,6 +315,7 @@ class RollingWarcWriter:
         )
         data, _ = serialize_records([warcinfo], self.gzip)
         self._append(warc, data)
+        warc.head = warc.size
         return warc
 
     def _warcinfo_lines(self) -> list[tuple[str, str]]:
@@ -304,13 +328,23 @@ class RollingWarcWriter:
         ]
 
     def _append(self, warc: _OpenWarc, data: bytes) -> int:
-        """Append to ``warc``; on an OS error leave it as ``.open`` for recovery and go on with a new file."""
+        """Append to ``warc``. On a full disk the file is cut back to its last
+        whole record and closed (removed if it holds none), and this writer
+        opens no other: :class:`DiskFull`. On another OS error the file is
+        left as ``.open`` for recovery and the next write opens a new one."""
+        before = warc.size
         try:
             offset = warc.append(data)
-        except OSError:
+        except OSError as exc:
             self._file = None
-            warc.abandon()
-            raise
+            if not is_disk_full(exc):
+                warc.abandon()
+                raise
+            self._disk_full = disk_full(self.directory)
+            kept = warc.cut_back(before, warc.head)
+            if kept is not None:
+                self.files_written.append(kept)
+            raise self._disk_full from None
         self.bytes_written += len(data)
         return offset
 

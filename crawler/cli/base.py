@@ -1,13 +1,17 @@
 """The `mediarchive` command group, its shared options and helpers.
 
-Exit codes: 0 success; 1 some work failed (a source, a file, a lookup);
-2 bad usage or an invalid sources file. Errors users can cause are printed
-as one line on standard error, never as a traceback.
+Exit codes: 0 success; 1 some work failed (a source, a file, a lookup, a
+full disk, a damaged index); 2 bad usage or an invalid sources file; 3
+another command holds the data directory; 130 and 143 after Ctrl-C and
+SIGTERM. Errors users can cause are printed as one line on standard error,
+never as a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
 import sys
 import textwrap
 from functools import wraps
@@ -17,7 +21,8 @@ from typing import Any
 import click
 
 from archive.paths import DataDir
-from archive.errors import MediarchiveError, UsageError
+from archive.errors import Interrupted, MediarchiveError, UsageError
+from archive.resources import domain_error
 
 DEFAULT_CONFIG = "config/sources.yaml"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -29,23 +34,61 @@ config_option = click.option(
     "--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True, help="Sources file."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+page_timeout_option = click.option(
+    "--page-timeout", "page_timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="SECONDS",
+    help="Longest an article's extraction may take; a page over it is marked not extracted and the run goes on.",
+)
 
 
 def fails_cleanly(command):
-    """Turn the library's errors into one line on stderr and their exit code."""
+    """Turn the library's errors into one line on stderr and their exit
+    code; a full disk or a damaged index into the line that names the way
+    out; Ctrl-C and SIGTERM into exit 130 and 143 (what was half-written is
+    rolled back by the library: index transactions, ``.open`` WARC files)."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             return command(*args, **kwargs)
         except MediarchiveError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc)
+        except _Terminated:
+            _stopped(signal.SIGTERM)
         except KeyboardInterrupt:
-            click.echo("interrupted: what was stored is kept; the next run resumes", err=True)
-            sys.exit(130)
+            _stopped(signal.SIGINT)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            datadir = DataDir.resolve(kwargs.get("data"))
+            error = domain_error(exc, datadir.root, datadir.index_path)
+            if error is None:
+                raise
+            _fail(error)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+class _Terminated(BaseException):
+    """SIGTERM (cron's `timeout`, a shutdown), raised where the command is."""
+
+
+def _terminated(signum, frame) -> None:
+    raise _Terminated
+
+
+def _fail(exc: MediarchiveError) -> None:
+    if isinstance(exc, Interrupted):
+        click.echo(f"stopped: {exc.message}", err=True)
+    else:
+        click.echo(f"error: {exc.message}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _stopped(signum: int) -> None:
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    click.echo(f"stopped by {name}: what was stored is kept; the next run resumes", err=True)
+    sys.exit(128 + signum)
 
 
 class ExampleLastCommand(click.Command):
@@ -80,12 +123,13 @@ def progress(message: str) -> None:
 
 
 def open_index(data: str | None):
+    """The index, read-only: a reader never writes or upgrades it."""
     from archive.index.store import Index
 
     datadir = DataDir.resolve(data)
     if not datadir.index_path.exists():
         raise UsageError(f"{datadir.index_path}: no index yet (run `mediarchive crawl` or `mediarchive import` first)")
-    return Index(datadir.index_path)
+    return Index(datadir.index_path, readonly=True)
 
 
 def optional_config(config_path: str):
@@ -99,3 +143,17 @@ def optional_config(config_path: str):
 
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def print_warnings(report) -> None:
+    """The pages not extracted and the records left out, a line each (the
+    run's report in DATA/runs/ holds them all)."""
+    shown = report.not_extracted[:20]
+    for line in shown:
+        click.echo(f"warning: not extracted: {line}", err=True)
+    if len(report.not_extracted) > len(shown):
+        click.echo(f"warning: ... and {len(report.not_extracted) - len(shown)} more page(s) not extracted", err=True)
+    for line in report.warnings[:50]:
+        click.echo(f"warning: {line}", err=True)
+    if len(report.warnings) > 50:
+        click.echo(f"warning: ... and {len(report.warnings) - 50} more (see DATA/runs/)", err=True)

@@ -10,7 +10,10 @@ import click
 
 from archive.paths import DataDir
 from archive.errors import UsageError
-from crawler.cli.base import main, CONTEXT, data_option, config_option, json_option, fails_cleanly, progress, print_json
+from crawler.cli.base import (
+    CONTEXT, config_option, data_option, fails_cleanly, json_option, main, page_timeout_option, print_json, print_warnings,
+    progress,
+)
 
 
 @main.command(context_settings=CONTEXT)
@@ -41,6 +44,7 @@ from crawler.cli.base import main, CONTEXT, data_option, config_option, json_opt
     show_default=True,
     help="Detail of the log (the terminal, or DATA/logs/mediarchive.log when run without one).",
 )
+@page_timeout_option
 @fails_cleanly
 def crawl(
     config_path: str,
@@ -52,6 +56,7 @@ def crawl(
     from_warc: tuple[Path, ...],
     no_index: bool,
     log_level: str,
+    page_timeout: float,
 ) -> None:
     """Crawl sources into WARC files, then index what was captured.
 
@@ -109,7 +114,7 @@ def crawl(
         click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
     report = routine_run(
         config, selected, datadir, settings_overrides=overrides, recheck=recheck, from_warc=from_warc,
-        backfill=backfill, since=since, index=not no_index,
+        backfill=backfill, since=since, index=not no_index, page_timeout=page_timeout,
         progress=progress if interactive else logging.getLogger("mediarchive").info,
     )
     click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")
@@ -123,6 +128,7 @@ def crawl(
         )
     for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
+    print_warnings(report)
     click.echo(report.summary_line() + (f" (log: {log_file})" if log_file else ""))
     sys.exit(report.exit_code)
 
@@ -148,7 +154,7 @@ def sources(config_path: str, data: str | None, as_json: bool) -> None:
 
     config = load_config(config_path)
     datadir = DataDir.resolve(data)
-    index = Index(datadir.index_path) if datadir.index_path.exists() else None
+    index = Index(datadir.index_path, readonly=True) if datadir.index_path.exists() else None
     try:
         rows = source_status(index, datadir.runs, list(config.sources))
     finally:

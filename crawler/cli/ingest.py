@@ -1,4 +1,5 @@
-"""Bringing files in: `import` and `reindex`, both through the one way in."""
+"""Bringing files in: `import` and `reindex`, both through the one way in
+(:class:`archive.index.ingest.Ingest`)."""
 
 from __future__ import annotations
 
@@ -7,72 +8,65 @@ from pathlib import Path
 
 import click
 
-from archive.paths import DataDir
 from archive.errors import UsageError
-from crawler.cli.base import main, CONTEXT, DEFAULT_CONFIG, data_option, fails_cleanly, progress, optional_config
+from archive.paths import DataDir
+from crawler.cli.base import (
+    CONTEXT, DEFAULT_CONFIG, data_option, fails_cleanly, main, optional_config, page_timeout_option, print_warnings, progress,
+)
+
+config_for_sources = click.option(
+    "--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
+    help="Sources file, to name the source of captures from other tools by domain (optional).",
+)
 
 
 @main.command("import", context_settings=CONTEXT)
 @click.argument("warcs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @data_option
 @click.option("--source", metavar="NAME", help="Source to file the captures under (default: by domain, from the sources file).")
-@click.option("--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
-              help="Sources file, to name sources by domain (optional).")
+@config_for_sources
+@page_timeout_option
 @fails_cleanly
-def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, config_path: str) -> None:
+def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, config_path: str, page_timeout: float) -> None:
     """Index WARC, ARC or WACZ files written by other tools.
 
     Each file is copied into DATA/warcs/imported/ and indexed like a crawl's
-    own. A file that cannot be read gets a one-line reason and is not kept;
-    the exit code is 1 only when some file failed.
+    own; a file already in the archive (the same bytes, whatever its name)
+    is not copied again. A file that is not an archive is refused before
+    anything is copied; one cut short keeps its whole records and is named
+    with the offset where it breaks. The exit code is 1 when some file was
+    refused or cut short, 3 when another command holds the data directory.
 
     \b
     Example:
         mediarchive import ~/crawls/*.warc.gz --source moonofalabama
     """
+    from archive.index.ingest import Ingest
     from archive.sources import NAME_RE
-    from archive.index.imports import import_file, import_wacz
-    from archive.index.store import Index
-    from archive.index.indexer import Indexer
 
     if source is not None and not NAME_RE.match(source):
         raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
     datadir = DataDir.resolve(data)
-    failed = 0
-    names: list[str] = []
-    config = optional_config(config_path)
-    with Index(datadir.index_path) as index, Indexer(
-        index,
-        source_for_url=config.source_for_url if config else None,
-        source_options=config.extraction_options() if config else None,
-    ) as indexer:
-        outcomes = []
-        for path in warcs:
-            if path.suffix.lower() == ".wacz":
-                outcomes += import_wacz(datadir, indexer, path, source)
-            else:
-                outcomes.append(import_file(datadir, indexer, path, source))
-        for outcome in outcomes:
-            path = outcome.path
-            if outcome.error:
-                failed += 1
-                click.echo(f"error: {outcome.error}", err=True)
-                continue
-            result = outcome.result
-            names.append(outcome.name)
-            if result.skipped:
-                click.echo(f"{path}: already in the archive as warcs/{outcome.name}")
-                continue
-            click.echo(
-                f"{path}: {result.records} records, {result.captures} captures"
-                f" ({result.revisits} revisits), {result.pages} pages -> warcs/{outcome.name}"
-            )
-        index.resolve_revisits()
-        imported = [datadir.warcs / o for o in names]
-        if imported:
-            from archive.warc.cdxj import update_replay_index
-
-            update_replay_index(datadir, index, imported)
+    with Ingest(datadir, config=optional_config(config_path), page_timeout=page_timeout, progress=progress) as ingest:
+        outcomes = ingest.import_files(list(warcs), source)
+        ingest.finish()
+        report = ingest.report("import")
+    for outcome in outcomes:
+        result = outcome.result
+        if outcome.error:
+            click.echo(f"error: {outcome.error}", err=True)
+        if result is None:
+            continue
+        if result.skipped:
+            click.echo(f"{outcome.path}: already in the archive as warcs/{outcome.name}")
+            continue
+        copies = f", {result.copies} already archived from another file" if result.copies else ""
+        click.echo(
+            f"{outcome.path}: {result.records} records, {result.captures} captures"
+            f" ({result.revisits} revisits{copies}), {result.pages} pages -> warcs/{outcome.name}"
+        )
+    print_warnings(report)
+    failed = sum(1 for outcome in outcomes if outcome.error)
     click.echo(f"imported {len(outcomes) - failed} of {len(outcomes)} file(s)")
     if failed:
         sys.exit(1)
@@ -80,33 +74,35 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
 
 @main.command(context_settings=CONTEXT)
 @data_option
-@click.option("--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
-              help="Sources file, to name the source of captures from other tools (optional).")
+@config_for_sources
+@page_timeout_option
 @fails_cleanly
-def reindex(data: str | None, config_path: str) -> None:
+def reindex(data: str | None, config_path: str, page_timeout: float) -> None:
     """Rebuild the index from the WARC files alone.
 
     The new index is built beside the old one and replaces it only when
-    complete.
+    complete (a damaged index is rebuilt the same way). A file cut short
+    keeps its whole records and is named with the offset where it breaks;
+    the exit code is then 1.
 
     \b
     Example:
         mediarchive reindex --data ./data
     """
-    from archive.index.reindex import reindex as run_reindex
+    from archive.index.ingest import Ingest
 
     datadir = DataDir.resolve(data)
     if not datadir.warcs.is_dir():
         raise UsageError(f"{datadir.warcs}: no WARC directory to reindex")
-    config = optional_config(config_path)
-    stats = run_reindex(
-        datadir,
-        source_for_url=config.source_for_url if config else None,
-        source_options=config.extraction_options() if config else None,
-        progress=progress,
-    )
+    with Ingest(
+        datadir, config=optional_config(config_path), rebuild=True, page_timeout=page_timeout, progress=progress
+    ) as ingest:
+        stats = ingest.index_pending()
+        ingest.finish()
+        report = ingest.report("reindex")
     click.echo(f"reindexed {stats.files} file(s): {stats.captures} captures, {stats.pages} pages")
-    for failure in stats.failures:
+    for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
-    if stats.failures:
+    print_warnings(report)
+    if report.failures:
         sys.exit(1)

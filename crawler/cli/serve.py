@@ -39,11 +39,13 @@ def replay(host: str, port: int, allow_remote: bool, setup_only: bool, data: str
         click.echo(f"pywb is ready: {python}")
         return
     datadir = DataDir.resolve(data)
-    with open_index(data) as index:
-        from archive.warc.cdxj import replay_index_path, update_replay_index
+    with open_index(data):
+        pass
+    if not datadir.replay_index.exists():  # an archive older than the replay index: made once, as a writer
+        from archive.index.ingest import Ingest
 
-        if not replay_index_path(datadir).exists():
-            update_replay_index(datadir, index)
+        with Ingest(datadir, progress=progress) as ingest:
+            ingest.finish()
     process, base = pywb.start(datadir, host, port, python)
     click.echo(f"replaying {datadir.root} at {base}  (a page's calendar: {base}*/URL; Ctrl-C stops)", err=True)
     click.echo(base)
@@ -69,7 +71,8 @@ def ui(host: str, port: int, allow_remote: bool, replay_url: str, data: str | No
     and for each page links to its replay and its full text. Canned
     queries: search with snippets, latest per source, edited articles,
     removed articles. SQL is allowed and read-only: the index is opened
-    immutable; restart the UI after a crawl to see its pages. Listens on
+    read-only, and a crawl writing it meanwhile is seen as it commits
+    each file (each answer reads one consistent snapshot). Listens on
     127.0.0.1 only, unless another address is named with --allow-remote.
     Ctrl-C stops it.
 
@@ -82,11 +85,8 @@ def ui(host: str, port: int, allow_remote: bool, replay_url: str, data: str | No
 
     pywb.check_bind(host, allow_remote)
     datadir = DataDir.resolve(data)
-    with open_index(data):  # creates or upgrades the schema the UI expects
+    with open_index(data):  # the schema the UI expects (a reader never upgrades it)
         pass
-    warning = webui.checkpoint(datadir.index_path)
-    if warning:
-        click.echo(f"warning: {warning}", err=True)
     process, base = webui.start(datadir.index_path, host, port, replay_url)
     click.echo(f"serving the index of {datadir.root} at {base}  (articles: {base}index/articles; Ctrl-C stops)", err=True)
     click.echo(base)

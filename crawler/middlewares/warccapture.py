@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -20,16 +21,22 @@ from typing import TYPE_CHECKING
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 
+from archive.errors import DiskFull
 from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf
 from archive.warc.write import RollingWarcWriter
-from crawler.spiders.source import PREVIOUS_META, ROLE_META
+from crawler.spiders.source import PREVIOUS_META, ROLE_META, NotArchived
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http.headers import Headers
 
+logger = logging.getLogger(__name__)
+
 START_META = "archive_fetch_start"
+#: The close reason of a crawl stopped by a full disk.
+DISK_FULL = "disk_full"
 STAT = "archive/{}"
 
 
@@ -103,6 +110,7 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
             gzip=settings.getbool("ARCHIVE_WARC_GZIP"),
             warcinfo_fields=fields,
+            min_free=settings.getint("ARCHIVE_MIN_FREE_MB") * 1024 * 1024,
         )
         return cls(crawler, writer)
 
@@ -126,6 +134,21 @@ class WarcCaptureMiddleware:
         if started is not None:
             metadata.append(("fetchTimeMs", str(round((time.monotonic() - started) * 1000))))
         revisit = revisit_for(request, response)
+        try:
+            self._write(request, response, metadata, revisit)
+        except DiskFull as exc:
+            self._disk_full(exc)
+            raise NotArchived(f"not archived: {exc.message}") from None
+        self.stats.inc_value(STAT.format("captured"))
+        if revisit is not None:
+            self.stats.inc_value(STAT.format("revisits"))
+        if response.status < 400 and role != "robots":
+            self.stats.inc_value(STAT.format("captured/ok"))
+        self.stats.inc_value(STAT.format(f"captured/status_{response.status}"))
+        self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
+        return response
+
+    def _write(self, request: Request, response: Response, metadata: list, revisit: RevisitOf | None) -> None:
         self.writer.write_exchange(
             url=request.url,
             method=request.method,
@@ -140,14 +163,13 @@ class WarcCaptureMiddleware:
             metadata=metadata,
             revisit=revisit,
         )
-        self.stats.inc_value(STAT.format("captured"))
-        if revisit is not None:
-            self.stats.inc_value(STAT.format("revisits"))
-        if response.status < 400 and role != "robots":
-            self.stats.inc_value(STAT.format("captured/ok"))
-        self.stats.inc_value(STAT.format(f"captured/status_{response.status}"))
-        self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
-        return response
+
+    def _disk_full(self, exc: DiskFull) -> None:
+        """Stop this source's crawl: fetching on would archive nothing."""
+        if self.stats.get_value(STAT.format("disk_full")) is None:
+            self.stats.set_value(STAT.format("disk_full"), exc.message)
+            logger.error("%s; stopping the crawl", exc.message)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=DISK_FULL))
 
     def spider_closed(self) -> None:
         self.writer.close()

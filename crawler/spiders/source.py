@@ -57,6 +57,11 @@ def backfill_seeds(templates: tuple[str, ...], since: str | None, today: date) -
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)
 
 
+class NotArchived(IgnoreRequest):
+    """A response that could not be written to WARC (a full disk): the URL
+    stays in the frontier, for the next run."""
+
+
 def finishes(callback: Callable[..., Iterator[Request]]) -> Callable[..., Iterator[Request]]:
     """A callback whose response counts as finished in the frontier once
     every request it yields has been scheduled (and so journaled)."""
@@ -246,6 +251,8 @@ class SourceSpider(Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request
+        if failure.check(NotArchived):
+            return  # counted and said once by the WARC capture; fetched again next run
         self._finish(request, request.meta)
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # robots.txt forbids it, or another rule dropped it: not a failure

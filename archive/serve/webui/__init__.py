@@ -10,7 +10,6 @@ address is checked and taken before it starts (see :mod:`archive.serve.webui.ser
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -104,19 +103,6 @@ def metadata(replay_base: str) -> dict[str, Any]:
             }
         },
     }
-
-
-def checkpoint(index_path: Path) -> str | None:
-    """Move the write-ahead log into the database file, which an immutable
-    reader reads alone; a warning when a writer keeps it from finishing."""
-    try:
-        with sqlite3.connect(index_path, timeout=5) as conn:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.Error as exc:
-        return f"could not bring the index up to date ({exc}); the UI may miss the latest pages"
-    if busy:
-        return "a crawl is writing the index; the UI shows it as of its last checkpoint (restart to refresh)"
-    return None
 
 
 def start(index_path: Path, host: str, port: int, replay_base: str) -> tuple[subprocess.Popen, str]:

@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     if not pm.is_registered(plugin):
         pm.register(plugin, name="mediarchive-ui")
     datasette = Datasette(
-        immutables=[str(index)],
+        files=[str(index)],  # read-only connections (mode=ro): a snapshot per query while a crawl writes
         metadata=json.loads(metadata.read_text(encoding="utf-8")),
         template_dir=str(TEMPLATES),
         settings={

@@ -1,0 +1,221 @@
+"""Extraction in worker processes, with each page's failure kept to the page.
+
+trafilatura runs on pages nobody has vetted: one can raise, one can run for
+a minute (a 10 MB page of tables), one can take its worker down (a C
+library's crash, the OOM killer, a stray SIGKILL). None of that may stop
+the run. So:
+
+- an exception in a worker comes back as that page's
+  :class:`~archive.extract.job.JobFailed`;
+- a page gets ``page_timeout`` seconds (an interval timer in the worker);
+  should the worker not come back even so, the parent kills the pool, the
+  page is failed as timed out and the others are sent again;
+- when a worker dies the pool is rebuilt and the pages that were with it
+  are tried again one at a time, so that a page that kills its worker a
+  second time is known for certain: it is failed, not tried a third time.
+
+Workers ignore SIGINT (Ctrl-C is the main process's to handle, once) and
+die with the main process (``PR_SET_PDEATHSIG``), however it ends.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from archive.extract.job import JobFailed, run_job, warm_up_job
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PAGE_TIMEOUT = 60.0
+#: Past the page's own limit, how long the parent waits before killing the pool.
+HARD_GRACE = 30.0
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        pass
+    if os.getppid() != parent:  # it died while this worker was starting: no signal will come
+        os._exit(1)
+
+
+@contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Processes started in here inherit SIGINT ignored, from their first
+    instruction: a Ctrl-C (SIGINT to the whole process group) while a
+    worker is still importing would otherwise print its traceback."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: no signal handling here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class ExtractionPool:
+    """Jobs in, (key, outcome) out; an outcome is the job's result or a
+    :class:`JobFailed`. ``workers == 0`` runs each job here, at once."""
+
+    def __init__(
+        self, workers: int, page_timeout: float = DEFAULT_PAGE_TIMEOUT, job: Callable[..., Any] = run_job
+    ):
+        self.workers = workers
+        self.page_timeout = page_timeout
+        #: ``job(page_timeout, *args)``, run in a worker: :func:`run_job` but in tests
+        self.job = job
+        self._executor: cf.ProcessPoolExecutor | None = None
+        self._queue: deque[tuple[Hashable, tuple]] = deque()
+        #: pages that were with a worker when it died: tried again alone
+        self._suspects: deque[tuple[Hashable, tuple]] = deque()
+        self._suspected: set[Hashable] = set()
+        self._running: dict[cf.Future, tuple[Hashable, tuple]] = {}
+        self._since: dict[cf.Future, float] = {}
+        self._done: list[tuple[Hashable, Any]] = []
+        self.restarts = 0
+
+    def __len__(self) -> int:
+        return len(self._queue) + len(self._suspects) + len(self._running) + len(self._done)
+
+    def submit(self, key: Hashable, args: tuple) -> None:
+        if self.workers == 0:
+            self._done.append((key, self.job(self.page_timeout, *args, use_timer=False)))
+            return
+        self._queue.append((key, args))
+        self._pump()
+
+    def warm_up(self) -> None:
+        """Start the workers now, each loading its libraries on a small page."""
+        if self.workers:
+            executor = self._get_executor()
+            for _ in range(self.workers):  # a spawn pool starts one worker per job waiting
+                with _children_deaf_to_ctrl_c():
+                    executor.submit(warm_up_job)
+
+    def collect(self, *, block: bool) -> list[tuple[Hashable, Any]]:
+        """The outcomes ready now; with ``block``, wait for at least one
+        (when any job is out)."""
+        while True:
+            self._reap()
+            if self._done or not block or not (self._running or self._queue or self._suspects):
+                done, self._done = self._done, []
+                return done
+            cf.wait(list(self._running), timeout=1.0, return_when=cf.FIRST_COMPLETED)
+
+    def drain(self, on_outcome: Callable[[Hashable, Any], None]) -> None:
+        while len(self):
+            for key, outcome in self.collect(block=True):
+                on_outcome(key, outcome)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def kill(self) -> None:
+        """Stop at once: the workers are killed, what they held is dropped."""
+        self._queue.clear()
+        self._suspects.clear()
+        self._running.clear()
+        self._kill_executor()
+
+    # -- internals -------------------------------------------------------
+
+    def _get_executor(self) -> cf.ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = cf.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init, initargs=(os.getpid(),),
+            )
+        return self._executor
+
+    def _pump(self) -> None:
+        """Keep the workers busy: a suspect goes alone, others two a worker."""
+        if self._suspects:
+            if not self._running:
+                self._send(*self._suspects.popleft())
+            return
+        while self._queue and len(self._running) < 2 * self.workers:
+            self._send(*self._queue.popleft())
+
+    def _send(self, key: Hashable, args: tuple) -> None:
+        with _children_deaf_to_ctrl_c():  # the pool may start a worker here
+            future = self._get_executor().submit(self.job, self.page_timeout, *args)
+        self._running[future] = (key, args)
+
+    def _reap(self) -> None:
+        now = time.monotonic()
+        broken = False
+        for future in [f for f in self._running if f.done()]:
+            key, args = self._running.pop(future)
+            self._since.pop(future, None)
+            try:
+                self._done.append((key, future.result()))
+            except BrokenProcessPool:
+                broken = True
+                self._running[future] = (key, args)  # dealt with below, with the others
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - an odd result's pickling, a timer that fired late: the page's
+                self._done.append((key, JobFailed(f"{type(exc).__name__}: {exc}" if str(exc) else "timeout")))
+        if broken:
+            self._worker_died()
+        else:
+            for future in self._running:
+                if future.running():
+                    started = self._since.setdefault(future, now)
+                    # it may have waited in the worker's queue behind one page first
+                    if now - started > 2 * self.page_timeout + HARD_GRACE:
+                        self._hung(future)
+                        break
+        self._pump()
+
+    def _worker_died(self) -> None:
+        lost = list(self._running.values())
+        self._running.clear()
+        self._since.clear()
+        self._kill_executor()
+        self.restarts += 1
+        for key, args in lost:
+            if key in self._suspected and len(lost) == 1:
+                self._done.append((key, JobFailed("its extraction worker died twice (crash or killed)")))
+                continue
+            self._suspected.add(key)
+            self._suspects.append((key, args))
+        logger.warning("an extraction worker died; %d page(s) it may have held are tried again, one at a time", len(lost))
+
+    def _hung(self, culprit: cf.Future) -> None:
+        key, _ = self._running.pop(culprit)
+        self._done.append((key, JobFailed(f"timeout after {self.page_timeout:g} s (the worker was stopped)")))
+        others = list(self._running.values())
+        self._running.clear()
+        self._since.clear()
+        self._kill_executor()
+        self.restarts += 1
+        self._queue.extendleft(reversed(others))
+
+    def _kill_executor(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list(getattr(executor, "_processes", {}).values())  # no public way before Python 3.14
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        executor.shutdown(wait=True, cancel_futures=True)

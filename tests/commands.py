@@ -1,0 +1,39 @@
+"""Running `mediarchive` as a user does, for the tests that crawl, import
+and interrupt it in subprocesses: the command line, the local site's
+sources file, and what no output may hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.localsite import LocalSite
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+def cli(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", *map(str, args)]
+
+
+def run(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout)
+
+
+def assert_no_traceback(output: str) -> None:
+    for marker in ("Traceback", "--- Logging error ---"):
+        at = output.find(marker)
+        assert at < 0, output[at:][-3000:]
+
+
+def write_config(site: LocalSite, path: Path, delay: float, extra: str = "") -> Path:
+    """A sources file with one source, ``local``: the site's listing pages
+    and articles (``extra``: more keys, indented as the source's)."""
+    path.write_text(
+        "sources:\n  - name: local\n"
+        f"    start_urls: ['{site.base_url}/news/']\n    delay: {delay}\n    concurrency: 4\n    routine_pages: 20\n    requisites: false\n"
+        "    article_pattern: ['/articles/[0-9a-f]{64}\\.html$']\n    follow_pattern: ['://[^/]+/news/(\\?page=\\d+)?$']\n"
+        + extra
+    )
+    return path

@@ -1,0 +1,22 @@
+"""Jobs for tests/test_pool.py, importable by spawned worker processes."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from archive.extract.job import JobFailed
+
+
+def job(timeout: float, action: str, value: int, use_timer: bool = True) -> object:
+    """What a page's extraction might do: return, raise, hang, or take its worker down."""
+    if action == "crash":
+        os._exit(70)  # as a segfault or the OOM killer would
+    if action == "hang":
+        time.sleep(3600)  # deaf to the interval timer: only the parent's deadline ends it
+    if action == "raise":
+        try:
+            raise ValueError(f"page {value} is odd")
+        except ValueError as exc:
+            return JobFailed(f"{type(exc).__name__}: {exc}")
+    return value * 2
