@@ -119,3 +119,16 @@ def test_unreadable_files_are_reported_and_not_kept(archive):
         assert outcome.error and outcome.error.startswith(str(path)), outcome.error
     assert index.counts()["captures"] == 0
     assert [p for p in data.warcs.rglob("*") if p.is_file()] == []
+
+
+def test_a_wacz_of_the_first_format_version_is_imported(archive):
+    """pywb's sample WACZ (format 1.0.0) keeps each digest in ``stats.hash``
+    with ``hashing: sha256``; its invalid twin is still refused."""
+    from archive.index.imports import import_wacz
+
+    data, index, indexer = archive
+    folder = WARC_DATA / "pywb" / "sample_archive" / "waczs"
+    (valid,) = import_wacz(data, indexer, folder / "valid_example_1.wacz")
+    assert valid.error is None and valid.result.captures == 1
+    (invalid,) = import_wacz(data, indexer, folder / "invalid_example_1.wacz")
+    assert invalid.error and "no usable digest" in invalid.error

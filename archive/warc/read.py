@@ -97,7 +97,7 @@ def iter_records(path: str | Path, *, start: int = 0) -> Iterator[CaptureRecord]
                 yield captured
         except _CutShort as cut:
             raise WarcReadError(
-                f"{path}: cut short at offset {cut.offset}: the record there ends past the end of the file", cut.offset
+                f"{path}: cut short at offset {cut.offset}: the record there holds fewer bytes than its Content-Length", cut.offset
             ) from None
         except ArchiveLoadFailed as exc:
             # a gzip that is one member for the whole file gives no record a usable offset

@@ -116,6 +116,9 @@ def extract_warcs(path: Path, into: Path) -> list[Path]:
         extracted = []
         for resource in datapackage.get("resources", []):
             name, expected = resource.get("path", ""), resource.get("hash", "")
+            if not expected and isinstance(resource.get("stats"), dict):
+                # WACZ 1.0.0 (py-wacz before 0.3): {"stats": {"hash": HEX}, "hashing": "sha256"}
+                expected = f"{resource.get('hashing', '')}:{resource['stats'].get('hash', '')}"
             algorithm, _, hexdigest = expected.partition(":")
             if algorithm not in ("sha256", "md5") or not hexdigest:
                 raise WaczError(f"{path}: {name}: no usable digest in datapackage.json")
