@@ -4,6 +4,9 @@ sources file, and what no output may hold."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +40,19 @@ def write_config(site: LocalSite, path: Path, delay: float, extra: str = "") -> 
         + extra
     )
     return path
+
+
+def copy_of(data: Path, tmp_path: Path) -> Path:
+    """A copy of a data directory a module's fixture made, for a test that changes it."""
+    target = tmp_path / "data"
+    shutil.copytree(data, target)
+    return target
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL to a command started with ``start_new_session=True`` and all it started."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)

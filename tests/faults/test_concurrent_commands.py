@@ -9,7 +9,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import shutil
 import sqlite3
 import subprocess
 import time
@@ -19,7 +18,7 @@ import pytest
 
 from tests.localsite import LocalSite
 from tests.indexdb import rows
-from tests.commands import assert_no_traceback, cli, run, write_config
+from tests.commands import assert_no_traceback, cli, copy_of, run, write_config
 
 ALREADY_RUNNING = 3
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
@@ -81,12 +80,6 @@ def crawled(site, tmp_path_factory) -> Path:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert rows(data, "SELECT count(*) FROM pages")[0][0] >= 150
     return data
-
-
-def copy_of(data: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(data, target)
-    return target
 
 
 # -- item 3: reindex takes the lock ----------------------------------------

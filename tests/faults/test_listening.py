@@ -5,7 +5,6 @@ by default, and the telnet console must stay off too."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.localsite import LocalSite
+from tests.commands import kill_group
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -113,10 +113,6 @@ def test_a_crawl_listens_on_no_port(site, tmp_path):
                 looked += 1
             time.sleep(0.1)
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=30)
+        kill_group(process)
     assert looked >= 5, "the crawl ended before it could be looked at while capturing"
     assert seen == {}, f"the crawl's processes listen on {sorted(seen.values())}"

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.localsite import LocalSite
+from tests.commands import kill_group
 
 REPO = Path(__file__).resolve().parents[2]
 FULL_DISK = 1
@@ -59,11 +58,7 @@ def on_small_disk(tmp_path: Path, mount_point: Path, size: str, command: list[st
     try:
         _, wrapper_err = process.communicate(timeout=timeout + 60)
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=30)
+        kill_group(process)
     assert out.exists(), f"the namespace did not run: {wrapper_err}"
     return json.loads(out.read_text())
 

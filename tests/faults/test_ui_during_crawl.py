@@ -5,7 +5,6 @@ Command-line level only: the UI and the crawl run as subprocesses."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import urllib.error
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.localsite import LocalSite
-from tests.commands import cli, write_config
+from tests.commands import cli, copy_of, write_config
 from tests.servers import cli_server
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
@@ -50,12 +49,6 @@ def small_index(tmp_path_factory) -> Path:
     result = subprocess.run(cli("import", *SMALL_WARCS, "--data", data), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return data
-
-
-def copy_of(data: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(data, target)
-    return target
 
 
 def test_the_ui_answers_request_after_request(small_index, tmp_path):
