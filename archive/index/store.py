@@ -139,13 +139,18 @@ class Index:
         self.path = Path(path) if path else None
         self.readonly = readonly
         self.stale_search = False
+        self.db: sqlite_utils.Database | None = None
         try:
             if readonly:
                 if self.path is None or not self.path.is_file():
                     raise IndexOutdated(f"{self.path}: no index yet (run `mediarchive crawl` or `mediarchive import` first)")
                 uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
                 self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True, timeout=30))
-                self._check_current()
+                try:
+                    self._check_current()
+                except BaseException:
+                    self.db.close()
+                    raise
                 return
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +162,8 @@ class Index:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.ensure_schema()
         except sqlite3.DatabaseError as exc:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
             if is_damage(exc):
                 raise index_damaged(self.path, exc) from None
             raise
