@@ -2,9 +2,10 @@
 and `import`.
 
 Records are read in the main process; article extraction (trafilatura, 5-30
-ms of CPU a page) runs in a pool of worker processes, never inside the
-crawler's reactor. Each file is indexed in one transaction: a file that turns
-out to be unreadable leaves no trace in the index.
+ms of CPU a page) runs in a pool of worker processes (:mod:`archive.index.pool`),
+never inside the crawler's reactor. Each file is indexed in one transaction:
+a file with no readable record leaves no trace in the index, one cut short
+keeps its whole records. Callers go through :mod:`archive.index.ingest`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin
@@ -105,11 +107,8 @@ class IndexStats:
         self.pages += result.pages
 
     def merge(self, other: IndexStats) -> None:
-        for name in ("files", "skipped", "records", "captures", "revisits", "pages"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.failures += other.failures
-        self.extraction_failures += other.extraction_failures
-        self.indexed_files += other.indexed_files
+        for item in dataclass_fields(self):  # counts add up, lists extend
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
 
 @dataclass(eq=False)  # known by identity: the extraction pool's key
@@ -276,13 +275,13 @@ class Indexer:
                 refers_to_date=record.refers_to_date,
                 revisit_profile=record.profile,
             )
-        if record.record_id and self.index.has_record(record.record_id):
+        capture_id = self.index.add_capture(row)
+        if capture_id is None:
             # the same record (its WARC-Record-ID) in another file, or twice in this one: one capture
             result.copies += 1
             return
         if record.record_type == "revisit":
             result.revisits += 1
-        capture_id = self.index.add_capture(row)
         result.captures += 1
         self._touched.add(record.url)
         if record.record_type != "revisit" and record.record_id:

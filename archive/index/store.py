@@ -287,14 +287,11 @@ class Index:
             row["sha1"] = sha1
         self.db["warc_files"].upsert(row, pk="name")  # sha1 (imports only) is kept: upsert updates only the columns given
 
-    def has_record(self, record_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM captures WHERE record_id = ?", [record_id]).fetchone() is not None
-
-    def add_capture(self, row: Mapping[str, Any]) -> int:
-        """Insert a capture (ignoring one whose record ID is known); its id."""
-        existing = self.db.execute("SELECT id FROM captures WHERE record_id = ?", [row["record_id"]]).fetchone()
-        if existing:
-            return existing[0]
+    def add_capture(self, row: Mapping[str, Any]) -> int | None:
+        """Insert a capture and return its id; None, inserting nothing, when
+        its record ID is known already (a copy of the same record)."""
+        if self.db.execute("SELECT 1 FROM captures WHERE record_id = ?", [row["record_id"]]).fetchone():
+            return None
         return self.db["captures"].insert(dict(row)).last_pk
 
     def set_capture_fields(self, record_id: str, values: Mapping[str, Any]) -> None:
