@@ -22,104 +22,12 @@ from urllib.parse import quote
 import sqlite_utils
 
 from archive.errors import MediarchiveError
+from archive.index.schema import (
+    ARTICLE_COLUMNS, CAPTURE_COLUMNS, EVENT_COLUMNS, PAGE_COLUMNS, SCHEMA_VERSION, VERSION_COLUMNS, WARC_FILE_COLUMNS,
+)
 from archive.resources import index_damaged, is_damage
-
 from archive.search import fulltext
 from archive.search.normalise import VERSION as NORMALISER_VERSION
-
-SCHEMA_VERSION = 3
-
-CAPTURE_COLUMNS = {
-    "id": int,
-    "record_id": str,
-    "url": str,
-    "captured_at": str,
-    "record_type": str,
-    "status": int,
-    "mime": str,
-    "payload_digest": str,
-    "warc_file": str,
-    "offset": int,
-    "length": int,
-    "source": str,
-    "role": str,
-    "redirect_to": str,
-    "refers_to": str,
-    "refers_to_uri": str,
-    "refers_to_date": str,
-    "revisit_profile": str,
-    "warc_date": str,
-    "etag": str,
-    "last_modified": str,
-    "content_hash": str,
-    "extraction_error": str,
-}
-PAGE_COLUMNS = {
-    "id": int,
-    "url": str,
-    "source": str,
-    "title": str,
-    "author": str,
-    "published": str,
-    "language": str,
-    "text": str,
-    "description": str,
-    "sitename": str,
-    "canonical_url": str,
-    "word_count": int,
-    "encoding": str,
-    "extractor": str,
-    "capture_id": int,
-    "first_captured": str,
-    "last_captured": str,
-    "versions": int,
-    "removed_at": str,
-    "extraction_path": str,
-    "comment_count": int,
-    "comments_text": str,
-    "fingerprint": bytes,
-    "work_id": int,
-    "search_key": int,
-    "month": str,
-}
-#: The ``articles`` view: pages as an archivist browses them (the web UI).
-ARTICLE_COLUMNS = (
-    "id", "title", "url", "source", "language", "author", "published", "month", "word_count", "versions",
-    "removed_at", "first_captured", "last_captured", "search_key", "text",
-)
-VERSION_COLUMNS = {
-    "id": int,
-    "url": str,
-    "version": int,
-    "record_id": str,
-    "captured_at": str,
-    "content_hash": str,
-    "title": str,
-    "author": str,
-    "text": str,
-    "diff": str,
-    "words_added": int,
-    "words_removed": int,
-}
-EVENT_COLUMNS = {
-    "id": int,
-    "url": str,
-    "source": str,
-    "event": str,
-    "at": str,
-    "record_id": str,
-    "detail": str,
-}
-WARC_FILE_COLUMNS = {
-    "name": str,
-    "size": int,
-    "records": int,
-    "captures": int,
-    "origin": str,
-    "indexed_at": str,
-    "sha1": str,
-    "damage": str,
-}
 
 
 class IndexOutdated(MediarchiveError):
