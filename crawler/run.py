@@ -23,9 +23,11 @@ from archive.index.indexer import IndexStats
 from archive.index.ingest import Ingest
 from archive.index.runs import RunReport
 from archive.index.schedule import Known, crawl_state
+from archive.index.segments import SegmentIndexer
 from archive.paths import DataDir
 from archive.resources import disk_full
 from archive.sources import Config, Source
+from crawler.middlewares.warccapture import warc_file_closed
 from crawler.spiders.source import ROLE_META, spider_class_for
 
 HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
@@ -79,6 +81,7 @@ def run_crawl(
     settings: Settings,
     states: Mapping[str, Mapping[str, Known]] | None = None,
     on_first_article: Callable[[], None] | None = None,
+    on_warc_closed: Callable[[Path], None] | None = None,
     **spider_arguments: Any,
 ) -> tuple[list[SourceReport], int | None]:
     """Crawl every source to its end (blocks); one report per source, and
@@ -86,7 +89,8 @@ def run_crawl(
     ``states`` gives, per source, what the archive already holds;
     ``on_first_article`` is called once, when the first article arrives
     (the indexer starts its extraction workers then: a run that fetches no
-    article, such as a recheck of an unchanged site, starts none)."""
+    article, such as a recheck of an unchanged site, starts none);
+    ``on_warc_closed`` with the path of each WARC segment closed."""
     settings = settings.copy()
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # our handlers: crawler.logsetup
     process = _CrawlerProcess(settings)
@@ -96,6 +100,8 @@ def run_crawl(
         crawler = process.create_crawler(spider_class_for(source))
         if first_article is not None:
             crawler.signals.connect(first_article.response_received, signal=signals.response_received)
+        if on_warc_closed is not None:
+            crawler.signals.connect(_PathOf(on_warc_closed), signal=warc_file_closed, weak=False)
         crawlers.append((source, crawler))
         process.crawl(crawler, state=(states or {}).get(source.name), **spider_arguments)
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
@@ -116,6 +122,16 @@ class _CrawlerProcess(CrawlerProcess):
     def _signal_shutdown(self, signum: int, frame: Any) -> None:
         self.stopped_by = self.stopped_by or signum
         super()._signal_shutdown(signum, frame)
+
+
+class _PathOf:
+    """A signal handler handing the ``path`` argument on."""
+
+    def __init__(self, action: Callable[[Path], None]):
+        self.action = action
+
+    def __call__(self, path: Path, **_: Any) -> None:
+        self.action(path)
 
 
 class _Once:
@@ -190,10 +206,15 @@ def routine_run(
                 for source in sources
             }
         settings = crawler_settings(datadir.warcs, overrides)
-        reports, stopped_by = run_crawl(
-            sources, settings, states, on_first_article=ingest.indexer.warm_up if index else None,
-            backfill=backfill, since=since,
-        )
+        with SegmentIndexer(ingest) as segments:
+            reports, stopped_by = run_crawl(
+                sources, settings, states,
+                on_first_article=segments.warm_up if index else None,
+                on_warc_closed=segments.closed if index else None,
+                backfill=backfill, since=since,
+            )
+            if stopped_by is None and not any(r.disk_full for r in reports):
+                segments.finish()  # what it had left, then any error it met
         report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
         report.warc_bytes = sum(r.warc_bytes for r in reports)
         full = next((r.disk_full for r in reports if r.disk_full), None)

@@ -61,7 +61,12 @@ REMOTE_CONTROL_ENABLED = False
 
 ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_DIR = "data/warcs"
-ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+# A crawl's WARC files are segments, each indexed while the crawl writes the
+# next: the first closed at FIRST_SIZE bytes, each next at twice the size of
+# the one before up to MAX_SIZE, or at MAX_AGE seconds (0: no age limit).
+ARCHIVE_WARC_FIRST_SIZE = 1_000_000
+ARCHIVE_WARC_MAX_SIZE = 16_000_000
+ARCHIVE_WARC_MAX_AGE = 60.0
 ARCHIVE_WARC_GZIP = True
 # A WARC file is not opened with less than this free in its directory: the
 # crawl stops with one line instead of filling the disk to the last byte.

@@ -219,6 +219,22 @@ def test_history_and_word_diff(runs):
     assert "title: [-Ferry strike-]{+Ferry strike ends+}" in result.stdout
 
 
+def test_each_version_text_is_stored_once_and_history_gives_every_text(runs):
+    base, data, _ = runs
+    edited = f"{base}/a/3.html"
+    rows = query(data, "SELECT version, text FROM page_versions WHERE url = ? ORDER BY version", [edited])
+    (page,) = query(data, "SELECT text FROM pages WHERE url = ?", [edited])
+    # the current version's text is the page's; the older one keeps its own
+    assert [r["text"] is None for r in rows] == [False, True]
+    assert rows[0]["text"] != page["text"]
+    assert query(data, "SELECT count(*) AS n FROM page_versions v JOIN pages p ON p.url = v.url"
+                       " WHERE v.text = p.text")[0]["n"] == 0
+    result = cli("history", edited, "--json", "--data", str(data))
+    texts = [v["text"] for v in json.loads(result.stdout)["versions"]]
+    assert texts == [rows[0]["text"], page["text"]]
+    assert "Friday after a long dispute with the council." in texts[1]
+
+
 def test_report_per_run(runs):
     _, data, _ = runs
     reports = [json.loads(p.read_text()) for p in sorted((data / "runs").glob("*.json"))]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.index.schema import VERSION_COLUMNS
 from archive.index.textdiff import word_diff
 
 NEW, EDITED, REMOVED, RESTORED = "new", "edited", "removed", "restored"
@@ -45,8 +46,10 @@ def rebuild(index: Any, url: str, fresh: Mapping[str, Mapping[str, Any]]) -> Non
         " FROM captures WHERE url = ? ORDER BY captured_at, record_id",
         [url],
     ).fetchall()
+    page = db.execute("SELECT text FROM pages WHERE url = ?", [url]).fetchone()
+    current_text = page[0] if page else None
     known = {
-        row[0]: {"title": row[1], "author": row[2], "text": row[3]}
+        row[0]: {"title": row[1], "author": row[2], "text": current_text if row[3] is None else row[3]}
         for row in db.execute("SELECT record_id, title, author, text FROM page_versions WHERE url = ?", [url])
     }
     versions: list[dict[str, Any]] = []
@@ -84,6 +87,9 @@ def rebuild(index: Any, url: str, fresh: Mapping[str, Mapping[str, Any]]) -> Non
     db.execute("DELETE FROM page_versions WHERE url = ?", [url])
     db.execute("DELETE FROM page_events WHERE url = ?", [url])
     if versions:
+        if current_text is not None and versions[-1]["text"] == current_text:
+            # stored once: the current version's text is the page's (see CURRENT_TEXT)
+            versions[-1] = versions[-1] | {"text": None}
         db["page_versions"].insert_all(versions)
     if events:
         db["page_events"].insert_all(events)
@@ -126,8 +132,20 @@ def _event(url, source, event, at, record_id, detail) -> dict[str, Any]:
 # -- reading ---------------------------------------------------------------
 
 
+#: ``page_versions.text`` is NULL for the version whose text is the page's
+#: current ``pages.text``: each text is stored once. This is its text.
+CURRENT_TEXT = "COALESCE(v.text, (SELECT p.text FROM pages p WHERE p.url = v.url))"
+#: Before a page's text changes (or its row goes), the version that shared
+#: it gets its own copy.
+KEEP_VERSION_TEXT = (
+    "UPDATE page_versions SET text = (SELECT p.text FROM pages p WHERE p.url = page_versions.url)"
+    " WHERE text IS NULL AND url IN ({urls})"
+)
+
+
 def versions_of(index: Any, url: str) -> list[dict[str, Any]]:
-    return index.query("SELECT * FROM page_versions WHERE url = ? ORDER BY version", [url])
+    columns = ", ".join(CURRENT_TEXT + " AS text" if c == "text" else f"v.{c}" for c in VERSION_COLUMNS)
+    return index.query(f"SELECT {columns} FROM page_versions v WHERE v.url = ? ORDER BY v.version", [url])
 
 
 def events_of(index: Any, url: str) -> list[dict[str, Any]]:

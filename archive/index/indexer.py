@@ -172,19 +172,23 @@ class Indexer:
         directory = Path(directory)
         paths = sorted(p for p in directory.rglob("*") if p.is_file() and is_warc_name(p.name))
         for number, path in enumerate(paths, 1):
-            name = path.relative_to(directory).as_posix()
-            try:
-                result = self.index_file(path, name=name, source=import_source(name), origin=file_origin(name))
-            except WarcReadError as exc:
-                stats.failures.append(exc.message)
-                logger.error("%s", exc.message)
-                continue
-            stats.add(result)
-            if not result.skipped:
-                self.progress(
-                    f"indexed {number}/{len(paths)} {path.name}: {result.captures} captures, {result.pages} pages"
-                )
+            self.index_in(directory, path, stats, f"{number}/{len(paths)} ")
         return stats
+
+    def index_in(self, directory: Path, path: Path, stats: IndexStats, counter: str = "") -> FileResult | None:
+        """Index ``path``, a file of ``directory`` (the index names it by its
+        path there), into ``stats``; a file that cannot be read is a failure in ``stats``."""
+        name = path.relative_to(directory).as_posix()
+        try:
+            result = self.index_file(path, name=name, source=import_source(name), origin=file_origin(name))
+        except WarcReadError as exc:
+            stats.failures.append(exc.message)
+            logger.error("%s", exc.message)
+            return None
+        stats.add(result)
+        if not result.skipped:
+            self.progress(f"indexed {counter}{path.name}: {result.captures} captures, {result.pages} pages")
+        return result
 
     def index_file(
         self, path: Path, *, name: str | None = None, source: str | None = None, origin: str = "crawl",

@@ -81,14 +81,7 @@ class Ingest:
                 self.index = Index(self._building)
             else:
                 self.index = Index(self.data.index_path)
-            self.indexer = Indexer(
-                self.index,
-                workers=self.workers,
-                page_timeout=self.page_timeout,
-                source_for_url=self.config.source_for_url if self.config else None,
-                source_options=self.config.extraction_options() if self.config else None,
-                progress=self.progress,
-            )
+            self.indexer = self.new_indexer(self.index)
         except BaseException:
             self._close()
             raise
@@ -96,6 +89,17 @@ class Ingest:
 
     def __exit__(self, kind, value, traceback) -> None:
         self._close(failed=kind is not None or not self._finished)
+
+    def new_indexer(self, index: Index) -> Indexer:
+        """An indexer into ``index`` with this run's options (sources, workers, time limit)."""
+        return Indexer(
+            index,
+            workers=self.workers,
+            page_timeout=self.page_timeout,
+            source_for_url=self.config.source_for_url if self.config else None,
+            source_options=self.config.extraction_options() if self.config else None,
+            progress=self.progress,
+        )
 
     def index_pending(self) -> IndexStats:
         """Index every closed WARC file not yet indexed as it is now."""

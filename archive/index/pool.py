@@ -43,14 +43,28 @@ HARD_GRACE = 30.0
 _PR_SET_PDEATHSIG = 1
 
 
-def _worker_init(parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def die_with_parent(parent: int) -> None:
+    """Have this child process killed when ``parent`` ends, however it ends."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: workers end when their queue closes
         pass
-    if os.getppid() != parent:  # it died while this worker was starting: no signal will come
+    if os.getppid() != parent:  # it died while this process was starting: no signal will come
         os._exit(1)
+
+
+def _started() -> None:
+    """The job that makes the pool start a worker."""
+
+
+def _worker_init(parent: int, warm: bool) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+    if warm:  # libraries and models loaded before the first page's time limit starts
+        try:
+            warm_up_job()
+        except Exception:  # noqa: BLE001 - the first page then pays for it, within its limit
+            logger.debug("an extraction worker's warm-up failed", exc_info=True)
 
 
 @contextmanager
@@ -101,12 +115,12 @@ class ExtractionPool:
         self._pump()
 
     def warm_up(self) -> None:
-        """Start the workers now, each loading its libraries on a small page."""
+        """Start the workers now (each loads its libraries on a small page as it starts)."""
         if self.workers:
             executor = self._get_executor()
             for _ in range(self.workers):  # a spawn pool starts one worker per job waiting
                 with _children_deaf_to_ctrl_c():
-                    executor.submit(warm_up_job)
+                    executor.submit(_started)
 
     def collect(self, *, block: bool) -> list[tuple[Hashable, Any]]:
         """The outcomes ready now; with ``block``, wait for at least one
@@ -141,7 +155,7 @@ class ExtractionPool:
         if self._executor is None:
             self._executor = cf.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init, initargs=(os.getpid(),),
+                initializer=_worker_init, initargs=(os.getpid(), self.job is run_job),
             )
         return self._executor
 

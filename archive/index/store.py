@@ -25,6 +25,7 @@ from archive.errors import MediarchiveError
 from archive.index.schema import (
     ARTICLE_COLUMNS, CAPTURE_COLUMNS, EVENT_COLUMNS, PAGE_COLUMNS, SCHEMA_VERSION, VERSION_COLUMNS, WARC_FILE_COLUMNS,
 )
+from archive.index import history
 from archive.resources import index_damaged, is_damage
 from archive.search import fulltext
 from archive.search.normalise import VERSION as NORMALISER_VERSION
@@ -177,6 +178,7 @@ class Index:
             doomed = "capture_id IN (SELECT id FROM captures WHERE warc_file = ?)"
             for page in fulltext.fetch(self.db.conn, doomed, [name]):
                 fulltext.delete(self.db.conn, page)
+            self.db.execute(history.KEEP_VERSION_TEXT.format(urls=f"SELECT url FROM pages WHERE {doomed}"), [name])
             self.db.execute(f"DELETE FROM pages WHERE {doomed}", [name])
             self.db.execute(
                 "DELETE FROM page_versions WHERE record_id IN (SELECT record_id FROM captures WHERE warc_file = ?)",
@@ -231,6 +233,8 @@ class Index:
         if newest_at is not None and (newest_at, newest_record) > (row["last_captured"], record_id):
             self.db["pages"].update(page_id, {"first_captured": row["first_captured"]})
         else:
+            if row.get("text") != before.get("text"):
+                self.db.execute(history.KEEP_VERSION_TEXT.format(urls="?"), [row["url"]])
             self.db["pages"].update(page_id, row)
         after = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
         if fulltext.changed(before, after):

@@ -9,7 +9,13 @@ each record is its own gzip member, so any record can be read back from its
 Files are named ``{prefix}-{YYYYmmddHHMMSSfff}-{serial:05d}-{pid}~{host}.warc.gz``
 and carry the suffix ``.open`` while written; a file is closed (flushed,
 fsynced, renamed) once it reaches ``max_size`` after a complete exchange, so
-an exchange never spans two files. :func:`archive.warc.recover.recover_open_file` repairs a
+an exchange never spans two files, or once it has been open ``max_age``
+seconds. With ``first_size`` the first file is closed at that size and each
+next one at twice the size of the one before, up to ``max_size``. A crawl
+writes segments this way (1, 2, 4, 8, then 16 MB, or 60 s), each indexed
+as soon as it is closed while the crawl writes the next: the first closes
+within seconds, so extraction starts early, and a long crawl still writes
+files of ``max_size``. :func:`archive.warc.recover.recover_open_file` repairs a
 ``.open`` file left by a crash.
 
 How each record is built is :mod:`archive.warc.records`. The HTTP status line and headers are written byte for byte as given (header
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -93,6 +100,7 @@ class _OpenWarc:
         self.warcinfo_id = warcinfo_id
         self.size = 0
         self.head = 0  # bytes of the warcinfo record
+        self.opened = time.monotonic()
         self._fd = fd
 
     @classmethod
@@ -161,6 +169,9 @@ class RollingWarcWriter:
         hostname: str | None = None,
         pid: int | None = None,
         min_free: int = 0,
+        max_age: float | None = None,
+        first_size: int | None = None,
+        on_close: Callable[[Path], None] | None = None,
     ):
         hostname = socket.gethostname() if hostname is None else hostname
         for what, value in (("prefix", prefix), ("hostname", hostname)):
@@ -168,9 +179,18 @@ class RollingWarcWriter:
                 raise ValueError(f"{what} {value!r} cannot be part of a file name")
         if max_size <= 0:
             raise ValueError(f"max_size must be positive, got {max_size}")
+        if first_size is not None and first_size <= 0:
+            raise ValueError(f"first_size must be positive, got {first_size}")
+        if max_age is not None and max_age <= 0:
+            raise ValueError(f"max_age must be positive, got {max_age}")
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
+        self.first_size = min(first_size or max_size, max_size)
+        #: seconds a file stays open at most (None: no limit); see :meth:`roll_if_old`
+        self.max_age = max_age
+        #: called with each file's final path once it is closed
+        self.on_close = on_close
         self.gzip = gzip
         self.hostname = hostname
         self.pid = os.getpid() if pid is None else pid
@@ -243,7 +263,7 @@ class RollingWarcWriter:
             RecordLocation(warc.final_path.name, offset + start, length, spec.record_id)
             for spec, (start, length) in zip(specs, spans, strict=True)
         ]
-        if warc.size >= self.max_size:
+        if self._full(warc):
             self._finish_file(warc)
         return ExchangeLocations(
             response=locations[0],
@@ -260,9 +280,18 @@ class RollingWarcWriter:
             raise WriterClosedError("append_raw() after close()")
         warc = self._file or self._open_next_file()
         offset = self._append(warc, record)
-        if warc.size >= self.max_size:
+        if self._full(warc):
             self._finish_file(warc)
         return offset
+
+    def roll_if_old(self) -> Path | None:
+        """Close the current file if it has been open ``max_age`` seconds
+        (a slow, polite crawl writes seldom); its final path, if closed."""
+        warc = self._file
+        if warc is None or not self._too_old(warc):
+            return None
+        self._finish_file(warc)
+        return warc.final_path
 
     def close(self) -> None:
         """Finish the current file (flush, fsync, rename); idempotent."""
@@ -344,10 +373,22 @@ class RollingWarcWriter:
             kept = warc.cut_back(before, warc.head)
             if kept is not None:
                 self.files_written.append(kept)
+                if self.on_close is not None:
+                    self.on_close(kept)
             raise self._disk_full from None
         self.bytes_written += len(data)
         return offset
 
+    def _full(self, warc: _OpenWarc) -> bool:
+        limit = min(self.max_size, self.first_size << min(len(self.files_written), 40))
+        return warc.size >= limit or self._too_old(warc)
+
+    def _too_old(self, warc: _OpenWarc) -> bool:
+        return self.max_age is not None and time.monotonic() - warc.opened >= self.max_age
+
     def _finish_file(self, warc: _OpenWarc) -> None:
         self._file = None
-        self.files_written.append(warc.finish())
+        path = warc.finish()
+        self.files_written.append(path)
+        if self.on_close is not None:
+            self.on_close(path)

@@ -5,8 +5,15 @@ Placed at order 950, closer to the network than ``HttpCompressionMiddleware``
 and every redirect, error page and retry attempt, each of which is archived.
 Robots.txt fetches pass through it too.
 
+Files are written in segments (growing from ``ARCHIVE_WARC_FIRST_SIZE`` to
+``ARCHIVE_WARC_MAX_SIZE`` bytes, or ``ARCHIVE_WARC_MAX_AGE`` seconds,
+whichever comes first: :class:`~archive.warc.write.RollingWarcWriter`); each closed one is
+announced with the :data:`warc_file_closed` signal (argument ``path``), so
+that it can be indexed while the crawl goes on.
+
 Settings: ``ARCHIVE_WARC_ENABLED``, ``ARCHIVE_WARC_DIR``,
-``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_GZIP``, ``ARCHIVE_OPERATOR``.
+``ARCHIVE_WARC_FIRST_SIZE``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_MAX_AGE``, ``ARCHIVE_WARC_GZIP``,
+``ARCHIVE_OPERATOR``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from archive.errors import DiskFull
 from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf
@@ -38,6 +46,8 @@ START_META = "archive_fetch_start"
 #: The close reason of a crawl stopped by a full disk.
 DISK_FULL = "disk_full"
 STAT = "archive/{}"
+#: Sent with ``path`` when a WARC file of the crawl is closed (complete, renamed).
+warc_file_closed = object()
 
 
 def header_pairs(headers: Headers) -> list[tuple[str, str]]:
@@ -87,7 +97,11 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.writer = writer
+        writer.on_close = self._closed_file
         self.source_name = crawler.spider.name if crawler.spider else None
+        #: a slow crawl's file is closed by age even between writes
+        self._ager = LoopingCall(writer.roll_if_old) if writer.max_age else None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -108,6 +122,8 @@ class WarcCaptureMiddleware:
             settings.get("ARCHIVE_WARC_DIR"),
             prefix,
             max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
+            max_age=settings.getfloat("ARCHIVE_WARC_MAX_AGE") or None,
+            first_size=settings.getint("ARCHIVE_WARC_FIRST_SIZE") or None,
             gzip=settings.getbool("ARCHIVE_WARC_GZIP"),
             warcinfo_fields=fields,
             min_free=settings.getint("ARCHIVE_MIN_FREE_MB") * 1024 * 1024,
@@ -171,7 +187,16 @@ class WarcCaptureMiddleware:
             logger.error("%s; stopping the crawl", exc.message)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=DISK_FULL))
 
+    def _closed_file(self, path) -> None:
+        self.crawler.signals.send_catch_log(warc_file_closed, path=path)
+
+    def spider_opened(self) -> None:
+        if self._ager is not None:
+            self._ager.start(min(self.writer.max_age, 5.0), now=False)
+
     def spider_closed(self) -> None:
+        if self._ager is not None and self._ager.running:
+            self._ager.stop()
         self.writer.close()
         self.stats.set_value(STAT.format("warc_files"), len(self.writer.files_written))
         self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
