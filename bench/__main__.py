@@ -6,10 +6,14 @@
 
 Steps: the pipeline benchmark on a generated 2,000-page site, without and
 with 50 ms latency per response ((a) bare Scrapy, (b) capture only, (c) the
-full pipeline, (d) wget, in alternation, medians of several rounds); CPU of
-extraction alone; the recrawl of the unchanged site; RSS over a 100,000-page
-capture; extraction F1 on the Zyte benchmark; language accuracy on two
-labelled sets. Figures are compared as ratios, measured in the same run.
+full pipeline, (d) wget, in alternation, medians of several rounds), with
+the index's size by table; CPU of extraction alone, and of our extraction
+job against plain trafilatura; a reindex of (c)'s archive; the recrawl of
+the unchanged site; memory over a 100,000-page full-pipeline crawl;
+extraction F1 on the Zyte benchmark; language accuracy on two labelled sets;
+the last 1M-page search table (``python -m bench.search_index``, an hour of
+its own, is not run here). Figures are compared as ratios, measured in the
+same run.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sites, one round: a smoke run")
     parser.add_argument("--pages", type=int, help="articles of the pipeline site (2000; quick: 200)")
     parser.add_argument("--rounds", type=int, help="rounds of the four tools per condition (3; quick: 1)")
-    parser.add_argument("--memory-pages", type=int, help="articles of the memory crawl (100000; quick: 3000)")
+    parser.add_argument("--memory-pages", type=int, help="articles of the full-pipeline memory crawl (100000; quick: 3000)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=8, help="per-host concurrency of the Scrapy crawls")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
@@ -110,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory_only:
         result = json.loads((args.out / f"{stem}.json").read_text(encoding="utf-8"))
         with tempfile.TemporaryDirectory(prefix="mediarchive-bench-") as tmp:
-            log(f"memory: capture-only crawl of {memory_pages} articles")
+            log(f"memory: full-pipeline crawl of {memory_pages} articles")
             result["memory"] = pipeline.memory(memory_pages, Path(tmp), args.concurrency, log)
         result["memory"]["load_after"] = os.getloadavg()
         result["wall_s"] = round(result.get("wall_s", 0) + time.monotonic() - started, 1)
@@ -132,13 +136,18 @@ def main(argv: list[str] | None = None) -> int:
         log("extraction alone (one process, the capture's articles)")
         result["extraction_alone"] = pipeline.extraction_alone(work / "capture" / "data" / "warcs")
         log(f"  {result['extraction_alone']}")
+        log("extraction job against plain trafilatura (181 Zyte pages)")
+        from bench.extraction_overhead import overhead
+
+        result["extraction_overhead"] = overhead(rounds=1 if args.quick else 3)
+        log(f"  {result['extraction_overhead']}")
         result["language_crawled"] = index_languages(work / "full" / "data")
         save(result)
         log(f"pipeline, {pages} articles, {args.latency_ms:g} ms latency, concurrency {args.concurrency}")
         result["latency"] = pipeline.run_condition(pages, args.latency_ms, args.concurrency, rounds, work / "lat", log)
         save(result)
         if not args.no_memory:
-            log(f"memory: capture-only crawl of {memory_pages} articles")
+            log(f"memory: full-pipeline crawl of {memory_pages} articles")
             result["memory"] = pipeline.memory(memory_pages, work, args.concurrency, log)
             log(f"  {({k: v for k, v in result['memory'].items() if k != 'curve'})}")
             save(result)

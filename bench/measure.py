@@ -2,9 +2,12 @@
 peak RSS, bytes kept on disk.
 
 CPU comes from ``os.wait4``: user + system time of the process and of every
-descendant it waited for (Scrapy's process, the indexer's spawned workers).
-Peak RSS is sampled from ``/proc`` over the whole tree (the sum at each
-sample; 0.2 s apart), so a pool of workers counts as much as it weighs.
+descendant it waited for (Scrapy's process, the indexer process, the
+extraction workers). Memory is sampled from ``/proc`` over the whole tree
+(the sum at each sample; 0.2 s apart), so a pool of workers counts as much
+as it weighs: PSS (``smaps_rollup``: each shared page divided among the
+processes sharing it, so a forked process's pages are not counted twice),
+and RSS beside it (which counts them in every process).
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ class Measurement:
     cpu_s: float
     peak_rss_bytes: int
     returncode: int
+    peak_pss_bytes: int = 0
     stdout: str = ""
     stderr: str = ""
-    #: (seconds since start, tree RSS in bytes, value of ``probe``) per sample
-    samples: list[tuple[float, int, int]] = field(default_factory=list)
+    #: (seconds since start, tree RSS in bytes, value of ``probe``, tree PSS in bytes) per sample
+    samples: list[tuple[float, int, int, int]] = field(default_factory=list)
 
 
 def tree_pids(root: int) -> list[int]:
@@ -54,6 +58,18 @@ def rss(pid: int) -> int:
             return int(fh.read().split()[1]) * PAGE_SIZE
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0
+
+
+def pss(pid: int) -> int:
+    """Proportional set size of one process, in bytes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -80,13 +96,14 @@ def run(
     process = subprocess.Popen(
         list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    samples: list[tuple[float, int, int]] = []
+    samples: list[tuple[float, int, int, int]] = []
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            total = sum(rss(pid) for pid in tree_pids(process.pid))
-            samples.append((time.monotonic() - started, total, probe() if probe else 0))
+            pids = tree_pids(process.pid)
+            total, proportional = sum(rss(pid) for pid in pids), sum(pss(pid) for pid in pids)
+            samples.append((time.monotonic() - started, total, probe() if probe else 0, proportional))
             done.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -110,6 +127,7 @@ def run(
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
         peak_rss_bytes=max((s[1] for s in samples), default=0),
+        peak_pss_bytes=max((s[3] for s in samples), default=0),
         returncode=process.returncode,
         stdout=out.get("stdout", ""),
         stderr=out.get("stderr", ""),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -102,6 +103,7 @@ def run_once(tool: str, base: str, out: Path, config: Path, concurrency: int, se
     else:
         pages, articles = warc_counts(out)
         written = measure.tree_size(out / "data" if tool != "wget" else out)
+    sizes = index_sizes(out / "data") if tool == "full" else {}
     return {
         "tool": tool,
         **(phases(out / "data" / "logs" / "mediarchive.log") if tool in ("capture", "full") else {}),
@@ -109,6 +111,8 @@ def run_once(tool: str, base: str, out: Path, config: Path, concurrency: int, se
         "cpu_s": round(result.cpu_s, 3),
         "server_cpu_s": round(server_cpu, 3),
         "peak_rss_mb": round(result.peak_rss_bytes / 2**20, 1),
+        "peak_pss_mb": round(result.peak_pss_bytes / 2**20, 1),
+        **sizes,
         "pages": pages,
         "articles": articles,
         "bytes_written": written,
@@ -118,10 +122,34 @@ def run_once(tool: str, base: str, out: Path, config: Path, concurrency: int, se
     }
 
 
+def index_sizes(data: Path) -> dict:
+    """Bytes of the index by table (each with its B-tree indexes; the FTS5
+    table with its shadow tables) and of the WARC files, from SQLite's dbstat."""
+    index = data / "index.sqlite"
+    if not index.exists():
+        return {}
+    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
+        owner = dict(db.execute("SELECT name, tbl_name FROM sqlite_schema"))
+        tables: dict[str, int] = {}
+        for name, size in db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+            table = owner.get(name, name)
+            table = "pages_search" if table.startswith("pages_search") else table
+            tables[table] = tables.get(table, 0) + size
+        pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    warc = sum(p.stat().st_size for p in (data / "warcs").rglob("*.warc.gz"))
+    return {
+        "index_bytes": index.stat().st_size,
+        "index_wal_bytes": measure.tree_size(index.with_name(index.name + "-wal")),
+        "warc_bytes": warc,
+        "indexed_pages": pages,
+        "index_bytes_by_table": dict(sorted(tables.items(), key=lambda item: -item[1])),
+    }
+
+
 def medians(runs: list[dict]) -> dict:
-    keys = ("wall_s", "cpu_s", "server_cpu_s", "peak_rss_mb", "pages", "articles", "bytes_written", "pages_per_s",
-            "cpu_ms_per_page")
-    return {key: statistics.median(r[key] for r in runs) for key in keys} | {"runs": len(runs)}
+    keys = ("wall_s", "cpu_s", "server_cpu_s", "peak_rss_mb", "peak_pss_mb", "pages", "articles", "bytes_written",
+            "pages_per_s", "cpu_ms_per_page")
+    return {key: statistics.median(r.get(key, 0) for r in runs) for key in keys} | {"runs": len(runs)}
 
 
 def run_condition(pages: int, latency_ms: float, concurrency: int, reps: int, work: Path, log=print,
@@ -146,6 +174,7 @@ def run_condition(pages: int, latency_ms: float, concurrency: int, reps: int, wo
                     f"{result['peak_rss_mb']:6.0f} MB  {result['pages']} pages ({result['articles']} articles)")
                 if tool not in keep:
                     shutil.rmtree(out)
+        again = reindex(work / "full" / "data", config) if with_recrawl else None
         second = recrawl(work / "full" / "data", config, runs["full"][-1]) if with_recrawl else None
     finally:
         site.terminate()
@@ -157,6 +186,7 @@ def run_condition(pages: int, latency_ms: float, concurrency: int, reps: int, wo
         "runs": runs,
         "median": {tool: medians(results) for tool, results in runs.items()},
         "recrawl": second,
+        "reindex": again,
     }
 
 
@@ -167,6 +197,31 @@ def extraction_alone(warcs: Path, profile: Path | None = None) -> dict:
         args += ["--profile", str(profile)]
     run = subprocess.run(args, cwd=REPO, capture_output=True, text=True, check=True)
     return json.loads(run.stdout)
+
+
+def reindex(full_data: Path, config: Path) -> dict:
+    """``mediarchive reindex`` of the full crawl's data (a copy): pages extracted a second."""
+    data = full_data.with_name(full_data.name + "-reindex")
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.copytree(full_data, data)
+    try:
+        result = measure.run(
+            [sys.executable, "-m", "crawler.cli", "reindex", "--config", str(config), "--data", str(data)], cwd=REPO,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"reindex failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        report = json.loads(sorted((data / "runs").glob("*.json"))[-1].read_text())
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    pages = report["indexed"]["pages"]
+    return {
+        "wall_s": round(result.wall_s, 2),
+        "cpu_s": round(result.cpu_s, 2),
+        "pages": pages,
+        "pages_per_s": round(pages / result.wall_s, 1),
+        "cpu_ms_per_page": round(1000 * result.cpu_s / max(pages, 1), 2),
+        "peak_pss_mb": round(result.peak_pss_bytes / 2**20, 1),
+    }
 
 
 def recrawl(full_data: Path, config: Path, first: dict) -> dict:
@@ -197,7 +252,8 @@ def recrawl(full_data: Path, config: Path, first: dict) -> dict:
 
 
 def memory(pages: int, work: Path, concurrency: int, log=print) -> dict:
-    """RSS of the crawl's process tree over a capture-only crawl of ``pages`` articles.
+    """Memory (PSS, and RSS beside it) of the crawl's process tree over a
+    full-pipeline crawl of ``pages`` articles: WARC, extraction, index.
     Progress is read from the WARC bytes written so far."""
     site, base = start_site(pages)
     data = work / "memory"
@@ -207,7 +263,7 @@ def memory(pages: int, work: Path, concurrency: int, log=print) -> dict:
         warcs = data / "warcs"
         result = measure.run(
             [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config), "--data", str(data),
-             "--log-level", "WARNING", "--no-index"],
+             "--log-level", "WARNING"],
             cwd=REPO, interval=1.0, probe=lambda: measure.tree_size(warcs),
         )
         if result.returncode != 0:
@@ -219,8 +275,8 @@ def memory(pages: int, work: Path, concurrency: int, log=print) -> dict:
         shutil.rmtree(data, ignore_errors=True)
     captured = report["sources"][0]["captured"]
     total_bytes = max(s[2] for s in result.samples) or 1
-    # (pages so far, RSS MB): pages estimated from the share of the WARC bytes written
-    curve = [(round(captured * b / total_bytes), round(r / 2**20, 1)) for _, r, b in result.samples if b]
+    # (pages so far, PSS MB): pages estimated from the share of the WARC bytes written
+    curve = [(round(captured * b / total_bytes), round(p / 2**20, 1)) for _, _, b, p in result.samples if b]
     at = {}
     for share in (0.1, 0.25, 0.5, 0.75, 1.0):
         target = share * captured
@@ -234,7 +290,9 @@ def memory(pages: int, work: Path, concurrency: int, log=print) -> dict:
         "pages_per_s": round(captured / result.wall_s, 1),
         "cpu_ms_per_page": round(1000 * result.cpu_s / max(captured, 1), 2),
         "peak_rss_mb": round(result.peak_rss_bytes / 2**20, 1),
-        "rss_mb_at": at,
+        "peak_pss_mb": round(result.peak_pss_bytes / 2**20, 1),
+        "pipeline": "full",
+        "pss_mb_at": at,
         "growth_mb_per_10k_pages_second_half": round(slope, 2),
         "url_seen_set_mb": round(url_seen_set_bytes(base, pages) / 2**20, 1),
         "curve": curve[:: max(1, len(curve) // 60)],
