@@ -63,6 +63,11 @@ ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_DIR = "data/warcs"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 ARCHIVE_WARC_GZIP = True
+# zlib level of each record's gzip member (every record is its own member):
+# 1 fastest, 9 smallest (warcio's own). 6 keeps nearly all of 9's compression
+# (files 0.3-0.4% larger) for 58-74% of its CPU; 1 takes 55-61% of 6's CPU
+# for files 10% larger (bench/warc_gzip.py; figures in bench/results/misses.md).
+ARCHIVE_WARC_GZIP_LEVEL = 6
 # A WARC file is not opened with less than this free in its directory: the
 # crawl stops with one line instead of filling the disk to the last byte.
 ARCHIVE_MIN_FREE_MB = 100
