@@ -168,7 +168,7 @@ def host_header(uri: str) -> str:
 
 def _check_field(kind: str, name: str, value: str) -> None:
     """Refuse a ``name: value`` line that would break the record's framing."""
-    if not name or name[0] in " \t" or any(c in name for c in ":\r\n"):
+    if not name or name[0] in " \t" or ":" in name or "\r" in name or "\n" in name:
         raise InvalidExchangeError(f"bad {kind} name {name!r}")
     if "\r" in value or "\n" in value:
         raise InvalidExchangeError(f"{kind} {name!r} has a line break in its value {value!r}")

@@ -46,8 +46,8 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
     """Every header value, repeated ones kept, decoded as latin-1 (bytes as sent)."""
     return [
         (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in headers.items()
-        for value in headers.getlist(name)
+        for name, values in headers.items()  # each name with all its values
+        for value in values
     ]
 
 
