@@ -2,12 +2,12 @@
 (b) of the pipeline benchmark (bench.pipeline), in alternation, on one bench
 site, without the full pipeline, wget or the latency condition.
 
-    python -m bench.capture_cost [--pages 1000] [--rounds 3] [--baseline DIR]
+    python -m bench.capture_cost [--pages 1000] [--rounds 3] [--baseline DIR]...
 
-``--baseline DIR`` also runs (a') and (b) from another source tree (e.g. an
-older commit unpacked with ``git archive REV | tar -x -C DIR``), in the same
-alternation, so that a change is measured against what it changes under the
-same load. Prints one line a run and the medians; the crawls are bound by one
+``--baseline DIR`` (repeatable) also runs (a') and (b) from another source
+tree (e.g. an older commit unpacked with ``git archive REV | tar -x -C DIR``),
+in the same alternation, so that a change is measured against what it changes
+under the same load. Prints one line a run and the medians; the crawls are bound by one
 core, so CPU ms a page is the figure to compare.
 """
 
@@ -46,11 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--baseline", type=Path, help="another source tree, whose (a') and (b) run alongside")
+    parser.add_argument("--baseline", type=Path, action="append", default=[],
+                        help="another source tree, whose (a') and (b) run alongside (repeatable)")
     args = parser.parse_args(argv)
     variants = [(tool, REPO) for tool in TOOLS]
-    if args.baseline:
-        variants += [("bare_discovery", args.baseline.resolve()), ("capture", args.baseline.resolve())]
+    for tree in args.baseline:
+        variants += [("bare_discovery", tree.resolve()), ("capture", tree.resolve())]
     results: dict[tuple[str, Path], list[dict]] = {variant: [] for variant in variants}
     site, base = start_site(args.pages)
     try:
@@ -62,14 +63,14 @@ def main(argv: list[str] | None = None) -> int:
                 for tool, tree in variants[turn:] + variants[:turn]:
                     result = run(tool, tree, base, Path(tmp) / "out", config, args.concurrency)
                     results[(tool, tree)].append(result)
-                    print(f"round {round_ + 1} {tool:<15} {tree.name:<12} {result['pages']:5d} pages "
+                    print(f"round {round_ + 1} {tool:<15} {tree.name:<14} {result['pages']:5d} pages "
                           f"{result['wall_s']:6.1f} s {result['cpu_ms_per_page']:6.2f} CPU ms/page", flush=True)
     finally:
         site.terminate()
         site.wait()
     print("medians:")
     for (tool, tree), runs in results.items():
-        print(f"  {tool:<15} {tree.name:<12} {statistics.median(r['cpu_ms_per_page'] for r in runs):6.2f} CPU ms/page "
+        print(f"  {tool:<15} {tree.name:<14} {statistics.median(r['cpu_ms_per_page'] for r in runs):6.2f} CPU ms/page "
               f"{statistics.median(r['pages'] / r['wall_s'] for r in runs):6.1f} pages/s")
     return 0
 
