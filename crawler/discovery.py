@@ -111,15 +111,25 @@ def document_base(root: etree._Element, base_url: str) -> str:
     return base_url
 
 
+#: hrefs of ``<a>`` and ``<area>``, and the ``<link>`` elements whose rel may
+#: hold next or prev (checked exactly in link_hrefs), in document order. An
+#: XPath gives the hrefs as strings, without a Python element for every link.
+_LINK_NODES = etree.XPath(
+    "//a/@href | //area/@href | //link[contains(translate(@rel, 'NEXTPRV', 'nextprv'), 'next')"
+    " or contains(translate(@rel, 'NEXTPRV', 'nextprv'), 'prev')]",
+    smart_strings=False,
+)
+
+
 def link_hrefs(root: etree._Element) -> Iterator[str]:
     """The raw hrefs of ``<a>``, ``<area>`` and ``<link rel=next|prev>``, in document order."""
-    for element in root.iter("a", "area", "link"):
-        href = element.get("href")
-        if not href:
-            continue
-        if element.tag == "link" and not {"next", "prev"} & set((element.get("rel") or "").lower().split()):
-            continue
-        yield href
+    for node in _LINK_NODES(root):
+        if not isinstance(node, str):  # a <link>: next or prev must be one of its rel words
+            if not {"next", "prev"} & set((node.get("rel") or "").lower().split()):
+                continue
+            node = node.get("href")
+        if node:
+            yield node
 
 
 def links_from_html(body: str | bytes, base_url: str) -> list[str]:
@@ -168,7 +178,9 @@ class LinkFinder:
 
     def __init__(self, source: Source, memo_size: int = MEMO_SIZE):
         self.source = source
-        #: ``normalize_link(href, base)``, memoised per (href, base or origin).
+        #: ``_from_origin(href, origin)``, memoised.
+        self.from_origin = lru_cache(maxsize=memo_size)(_from_origin)
+        #: ``normalize_link(href, base)`` of the hrefs that depend on the page's own URL, memoised.
         self.resolve = lru_cache(maxsize=memo_size)(normalize_link)
         #: ``classify(url, source)``, memoised per URL.
         self.classify: Callable[[str], Role | None] = lru_cache(maxsize=memo_size)(partial(classify, source=source))
@@ -178,18 +190,31 @@ class LinkFinder:
         origin = _origin(base)
         found: dict[str, Role] = {}
         for href in link_hrefs(root):
-            stripped = href.strip()
-            scheme = _SCHEME.match(stripped)
-            if scheme and scheme.group().lower() not in ("http:", "https:"):
-                continue
-            context = origin if origin and _ORIGIN_ONLY.match(stripped) else base
-            url = self.resolve(href, context)
+            url = self.from_origin(href, origin)
+            if url is PER_PAGE:
+                url = self.resolve(href, base)
             if url is None or url in found:
                 continue
             role = self.classify(url)
             if role is not None:
                 found[url] = role
         return list(found.items())
+
+
+#: What _from_origin answers for an href that resolves against the page's own URL.
+PER_PAGE = object()
+
+
+def _from_origin(href: str, origin: str | None) -> str | None | object:
+    """``normalize_link(href, base)`` for every base of ``origin`` (see
+    _origin), or PER_PAGE when the result depends on more of the base."""
+    stripped = href.strip()
+    scheme = _SCHEME.match(stripped)
+    if scheme and scheme.group().lower() not in ("http:", "https:"):
+        return None
+    if origin is None or not _ORIGIN_ONLY.match(stripped):
+        return PER_PAGE
+    return normalize_link(href, origin)
 
 
 def _origin(base: str) -> str | None:

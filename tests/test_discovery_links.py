@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.sources import parse_config
-from crawler.discovery import LinkFinder, Role, classify, html_tree, links_from_html
+from crawler.discovery import LinkFinder, Role, classify, document_base, html_tree, links_from_html, normalize_link
 
 ZYTE = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "extraction" / "zyte-article-benchmark"
 
@@ -44,8 +44,29 @@ BASES = [
 
 
 def reference(body: bytes, base_url: str, source=SOURCE) -> list[tuple[str, object]]:
-    """What the spider kept before memos: every link resolved and classified afresh."""
-    return [(url, role) for url in links_from_html(body, base_url) if (role := classify(url, source)) is not None]
+    """What the spider kept before memos: every link element visited, its
+    href resolved and classified afresh."""
+    root = html_tree(body)
+    if root is None:
+        return []
+    base = document_base(root, base_url)
+    found: dict[str, object] = {}
+    for element in root.iter("a", "area", "link"):
+        href = element.get("href")
+        if not href:
+            continue
+        if element.tag == "link" and not {"next", "prev"} & set((element.get("rel") or "").lower().split()):
+            continue
+        url = normalize_link(href, base)
+        if url and url not in found and (role := classify(url, source)) is not None:
+            found[url] = role
+    return list(found.items())
+
+
+def test_the_reference_is_what_links_from_html_finds():
+    body = page(TRICKY_HREFS, head=HEAD)
+    expected = [url for url in links_from_html(body, BASES[0]) if classify(url, SOURCE)]
+    assert [url for url, _ in reference(body, BASES[0])] == expected
 
 
 def page(hrefs: list[str], base_href: str | None = None, head: str = "") -> bytes:
@@ -56,7 +77,12 @@ def page(hrefs: list[str], base_href: str | None = None, head: str = "") -> byte
 
 
 #: pagination in the head, and links that are not followed
-HEAD = '<link rel="next" href="?page=3"><link rel="prev stylesheet" href="/2024/prev"><link rel="icon" href="/2024/icon">'
+HEAD = (
+    '<link rel="next" href="?page=3"><link rel="prev stylesheet" href="/2024/prev"><link rel="icon" href="/2024/icon">'
+    '<link rel="NEXT" href="/2024/upper-next"><link rel="nextpage" href="/2024/not-a-word"><link rel="next">'
+    '<link rel=" Prev\u00a0x " href="/2024/nbsp"><link rel="next" href=""><link href="/2024/no-rel">'
+    '<link rel="next" href="/2024/dup"><a>no href</a><map><area href="/2024/area"></map>'
+)
 
 
 @pytest.mark.parametrize("memo_size", [4096, 1])
@@ -100,9 +126,9 @@ def test_memos_are_bounded_and_change_nothing():
     for n in range(20):
         body = page([f"/post/{n}-{i}" for i in range(50)] + ["/", "/2024/menu", "https://b.org/"])
         assert finder.links(html_tree(body), f"https://a.org/2024/{n}.html") == reference(body, f"https://a.org/2024/{n}.html")
-    assert finder.resolve.cache_info().currsize <= 64
-    assert finder.classify.cache_info().currsize <= 64
-    assert finder.resolve.cache_info().hits > 0
+    for memo in (finder.from_origin, finder.resolve, finder.classify):
+        assert memo.cache_info().currsize <= 64
+    assert finder.from_origin.cache_info().hits > 0
 
 
 def zyte_pages() -> list[tuple[str, bytes]]:
@@ -129,7 +155,7 @@ def test_real_pages_give_what_they_gave_without_memos():
         if n % 4 == 0:  # memos far smaller than a page: nearly every href evicted before it repeats
             assert small.links(tree, url) == expected, url
         found += len(expected)
-    assert found > 1000 and finder.resolve.cache_info().hits > 1000
+    assert found > 1000 and finder.from_origin.cache_info().hits > 1000
 
 
 def spider_and_page(requisites: bool = True):
