@@ -45,6 +45,10 @@ class BareSpider(Spider):
         self.seen: set[str] = set()  # as the source spider does: no Request for a URL already asked for
         #: with a source: its links found and classified by crawler.discovery, as the source spider does
         self.source = source
+        if source is not None:
+            from crawler.discovery import LinkFinder
+
+            self.link_finder = LinkFinder(source)  # memoised across pages, as the source spider's
 
     async def start(self):
         yield Request(f"{self.base}/news/", callback=self.parse_page, meta={"depth_listing": 0})
@@ -65,10 +69,10 @@ class BareSpider(Spider):
                 yield from self.new(response.urljoin(href), priority=5, meta={"depth_listing": depth + 1})
 
     def parse_with_discovery(self, response: Response, depth: int) -> Iterator[Request]:
-        from crawler.discovery import Role, classify, links_from_html
+        from crawler.discovery import Role
+        from crawler.spiders.source import page_tree
 
-        for url in links_from_html(response.body, response.url):
-            role = classify(url, self.source)
+        for url, role in self.link_finder.links(page_tree(response), response.url):
             if role is Role.ARTICLE:
                 yield from self.new(url)
             elif role is Role.LISTING and depth < ROUTINE_PAGES:

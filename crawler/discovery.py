@@ -2,14 +2,19 @@
 rules that say which URLs are articles, which are listings worth following and
 which are never fetched.
 
-Pure functions over bytes and URLs, so they are tested without a network.
+Functions over bytes, parsed pages and URLs, so they are tested without a
+network; :class:`LinkFinder` finds a source's links with memory, page after
+page.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache, partial
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
@@ -88,52 +93,158 @@ def denied(url: str, source: Source) -> bool:
     return any(p.search(url) for p in source.deny_pattern)
 
 
-def _document(body: str | bytes, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
-    """The parsed page and the base its relative links resolve against
-    (``<base href>`` respected); None for a body that is not HTML."""
+def html_tree(body: str | bytes) -> lxml.html.HtmlElement | None:
+    """The parsed page; None for a body that is not HTML."""
     if not body or not body.strip():
         return None
     try:
-        doc = lxml.html.document_fromstring(body)
+        return lxml.html.document_fromstring(body)
     except (etree.ParserError, ValueError):
         return None
-    base = base_url
-    for href in doc.xpath("//base/@href")[:1]:
-        base = urljoin(base_url, href)
-    return doc, base
+
+
+def document_base(root: etree._Element, base_url: str) -> str:
+    """The URL relative links of the page at ``base_url`` resolve against:
+    its first ``<base href>``, itself resolved, else ``base_url``."""
+    for href in root.xpath("//base/@href")[:1]:
+        return urljoin(base_url, href)
+    return base_url
+
+
+#: hrefs of ``<a>`` and ``<area>``, and the ``<link>`` elements whose rel may
+#: hold next or prev (checked exactly in link_hrefs), in document order. An
+#: XPath gives the hrefs as strings, without a Python element for every link.
+_LINK_NODES = etree.XPath(
+    "//a/@href | //area/@href | //link[contains(translate(@rel, 'NEXTPRV', 'nextprv'), 'next')"
+    " or contains(translate(@rel, 'NEXTPRV', 'nextprv'), 'prev')]",
+    smart_strings=False,
+)
+
+
+def link_hrefs(root: etree._Element) -> Iterator[str]:
+    """The raw hrefs of ``<a>``, ``<area>`` and ``<link rel=next|prev>``, in document order."""
+    for node in _LINK_NODES(root):
+        if not isinstance(node, str):  # a <link>: next or prev must be one of its rel words
+            if not {"next", "prev"} & set((node.get("rel") or "").lower().split()):
+                continue
+            node = node.get("href")
+        if node:
+            yield node
 
 
 def links_from_html(body: str | bytes, base_url: str) -> list[str]:
     """Absolute http(s) links of ``<a>``, ``<area>`` and ``<link rel=next|prev>``
     in document order, duplicates removed; ``<base href>`` respected."""
-    parsed = _document(body, base_url)
-    if parsed is None:
-        return []
-    doc, base = parsed
+    root = html_tree(body)
+    return [] if root is None else links_in(root, base_url)
+
+
+def links_in(root: etree._Element, base_url: str) -> list[str]:
+    """:func:`links_from_html` of a page already parsed."""
+    base = document_base(root, base_url)
     found: dict[str, None] = {}
-    for element in doc.iter("a", "area", "link"):
-        href = element.get("href")
-        if not href:
-            continue
-        if element.tag == "link" and not {"next", "prev"} & set((element.get("rel") or "").lower().split()):
-            continue
+    for href in link_hrefs(root):
         url = normalize_link(href, base)
         if url:
             found.setdefault(url)
     return list(found)
 
 
+#: How many resolved hrefs, and how many classified URLs, a LinkFinder keeps
+#: (the least recently used go first): room for the menus, sidebars and
+#: footers that repeat on every page of a few sites, about 1 MB each.
+MEMO_SIZE = 4096
+#: A scheme, as urlsplit reads one: a letter, then letters, digits, "+-.", then ":".
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+#: hrefs whose resolution depends on the base's scheme and host only, not on
+#: its path or query: a path from the root ("/x", not "//"), or a host
+#: ("//host/x", "https://host/x"). Tab and line breaks, which urlsplit removes,
+#: are no part of either, so that what urlsplit reads is what matched.
+_ORIGIN_ONLY = re.compile(r"/(?:$|[^/\t\r\n])|(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#\t\r\n]")
+
+
+class LinkFinder:
+    """A source's links on its pages, each with its role: what
+    ``classify(url, source)`` keeps of ``links_in(root, base_url)``, the same
+    links in the same order, found with memory.
+
+    Menus, sidebars and footers repeat on every page of a site, so each href
+    is resolved once per origin (a root-relative or absolute href does not
+    depend on the page's path) and each URL classified once, in bounded
+    least-recently-used memos: memory does not grow with the site. hrefs of
+    another scheme (mailto:, javascript:, tel:, data:) are dropped unresolved:
+    what they resolve to keeps their scheme.
+    """
+
+    def __init__(self, source: Source, memo_size: int = MEMO_SIZE):
+        self.source = source
+        #: ``_from_origin(href, origin)``, memoised.
+        self.from_origin = lru_cache(maxsize=memo_size)(_from_origin)
+        #: ``normalize_link(href, base)`` of the hrefs that depend on the page's own URL, memoised.
+        self.resolve = lru_cache(maxsize=memo_size)(normalize_link)
+        #: ``classify(url, source)``, memoised per URL.
+        self.classify: Callable[[str], Role | None] = lru_cache(maxsize=memo_size)(partial(classify, source=source))
+
+    def links(self, root: etree._Element, base_url: str) -> list[tuple[str, Role]]:
+        base = document_base(root, base_url)
+        origin = _origin(base)
+        found: dict[str, Role] = {}
+        for href in link_hrefs(root):
+            url = self.from_origin(href, origin)
+            if url is PER_PAGE:
+                url = self.resolve(href, base)
+            if url is None or url in found:
+                continue
+            role = self.classify(url)
+            if role is not None:
+                found[url] = role
+        return list(found.items())
+
+
+#: What _from_origin answers for an href that resolves against the page's own URL.
+PER_PAGE = object()
+
+
+def _from_origin(href: str, origin: str | None) -> str | None | object:
+    """``normalize_link(href, base)`` for every base of ``origin`` (see
+    _origin), or PER_PAGE when the result depends on more of the base."""
+    stripped = href.strip()
+    scheme = _SCHEME.match(stripped)
+    if scheme and scheme.group().lower() not in ("http:", "https:"):
+        return None
+    if origin is None or not _ORIGIN_ONLY.match(stripped):
+        return PER_PAGE
+    return normalize_link(href, origin)
+
+
+def _origin(base: str) -> str | None:
+    """``scheme://host/`` of an http(s) ``base``: what root-relative and
+    absolute hrefs are resolved against as they would be against ``base``
+    (urljoin takes only the base's scheme and host for those). None when
+    ``base`` is not an http(s) URL with a host."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def requisites_from_html(body: str | bytes, base_url: str) -> list[str]:
     """What a page needs to be seen as it was: stylesheets, images (src and
     srcset) and scripts, absolute http(s), any host, in document order."""
-    parsed = _document(body, base_url)
-    if parsed is None:
-        return []
-    doc, base = parsed
+    root = html_tree(body)
+    return [] if root is None else requisites_in(root, base_url)
+
+
+def requisites_in(root: etree._Element, base_url: str) -> list[str]:
+    """:func:`requisites_from_html` of a page already parsed."""
+    base = document_base(root, base_url)
     found: dict[str, None] = {}
-    candidates = doc.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
-    candidates += doc.xpath("//img/@src | //script/@src | //link[@rel='icon']/@href")
-    for srcset in doc.xpath("//img/@srcset | //source/@srcset"):
+    candidates = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
+    candidates += root.xpath("//img/@src | //script/@src | //link[@rel='icon']/@href")
+    for srcset in root.xpath("//img/@srcset | //source/@srcset"):
         candidates += [part.strip().split(" ")[0] for part in srcset.split(",") if part.strip()]
     for href in candidates:
         url = normalize_link(href, base)

@@ -34,6 +34,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 
+# The spider yields requests only, no items: Scrapy hands a callback's output
+# to CONCURRENT_ITEMS tasks at once (100 by default), made anew for every
+# response, which cost about 1 ms of CPU a page for nothing to run in parallel.
+CONCURRENT_ITEMS = 1
+
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -68,6 +73,11 @@ ARCHIVE_WARC_FIRST_SIZE = 1_000_000
 ARCHIVE_WARC_MAX_SIZE = 16_000_000
 ARCHIVE_WARC_MAX_AGE = 60.0
 ARCHIVE_WARC_GZIP = True
+# zlib level of each record's gzip member (every record is its own member):
+# 1 fastest, 9 smallest (warcio's own). 6 keeps nearly all of 9's compression
+# (files 0.3-0.4% larger) for 58-74% of its CPU; 1 takes 55-61% of 6's CPU
+# for files 10% larger (bench/warc_gzip.py; figures in bench/results/misses.md).
+ARCHIVE_WARC_GZIP_LEVEL = 6
 # A WARC file is not opened with less than this free in its directory: the
 # crawl stops with one line instead of filling the disk to the last byte.
 ARCHIVE_MIN_FREE_MB = 100

@@ -13,6 +13,7 @@ import io
 import ipaddress
 import re
 import uuid
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,9 +23,11 @@ from urllib.parse import urlsplit
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 WARC_VERSION = "1.1"
+#: The zlib level of warcio's own gzip members, and of ours when ``gzip`` is True.
+WARCIO_GZIP_LEVEL = 9
 CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
 #: Response headers that describe the connection or the wire framing, not the
@@ -165,7 +168,7 @@ def host_header(uri: str) -> str:
 
 def _check_field(kind: str, name: str, value: str) -> None:
     """Refuse a ``name: value`` line that would break the record's framing."""
-    if not name or name[0] in " \t" or any(c in name for c in ":\r\n"):
+    if not name or name[0] in " \t" or ":" in name or "\r" in name or "\n" in name:
         raise InvalidExchangeError(f"bad {kind} name {name!r}")
     if "\r" in value or "\n" in value:
         raise InvalidExchangeError(f"{kind} {name!r} has a line break in its value {value!r}")
@@ -273,10 +276,45 @@ def _build_record(builder: WARCWriter, spec: RecordSpec) -> ArcWarcRecord:
     )
 
 
-def serialize_records(specs: Sequence[RecordSpec], gzip: bool) -> tuple[bytes, list[tuple[int, int]]]:
-    """The records' bytes (one gzip member each if ``gzip``) and each one's (offset, length) in them."""
+class _GzipMember(GzippingWrapper):
+    """One record's gzip member, at a zlib level (warcio's own is always 9)."""
+
+    def __init__(self, out: io.BytesIO, level: int):
+        self.out = out
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+
+class _Writer(WARCWriter):
+    """warcio's writer, each record one gzip member at ``gzip_level``, or plain when None."""
+
+    def __init__(self, out: io.BytesIO, gzip_level: int | None):
+        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
+        self.gzip_level = gzip_level
+
+    def _write_warc_record(self, out: io.BytesIO, record: ArcWarcRecord) -> None:
+        if self.gzip_level is not None:
+            out = _GzipMember(out, self.gzip_level)
+        super()._write_warc_record(out, record)
+
+
+def gzip_level(gzip: bool | int) -> int | None:
+    """The zlib level ``gzip`` asks for: None for no compression (False),
+    warcio's level for True, else the level itself, 1 (fastest) to 9 (smallest)."""
+    if gzip is True:
+        return WARCIO_GZIP_LEVEL
+    if gzip is False:
+        return None
+    if isinstance(gzip, int) and 1 <= gzip <= 9:
+        return gzip
+    raise ValueError(f"gzip must be True, False or a zlib level from 1 to 9, got {gzip!r}")
+
+
+def serialize_records(specs: Sequence[RecordSpec], gzip: bool | int) -> tuple[bytes, list[tuple[int, int]]]:
+    """The records' bytes and each one's (offset, length) in them. With
+    ``gzip`` True or a zlib level (1-9) each record is its own gzip member
+    (True: warcio's level, 9); with False they are plain."""
     buffer = io.BytesIO()
-    builder = WARCWriter(buffer, gzip=gzip, warc_version=WARC_VERSION)
+    builder = _Writer(buffer, gzip_level(gzip))
     spans = []
     for spec in specs:
         start = buffer.tell()

@@ -12,7 +12,8 @@ announced with the :data:`warc_file_closed` signal (argument ``path``), so
 that it can be indexed while the crawl goes on.
 
 Settings: ``ARCHIVE_WARC_ENABLED``, ``ARCHIVE_WARC_DIR``,
-``ARCHIVE_WARC_FIRST_SIZE``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_MAX_AGE``, ``ARCHIVE_WARC_GZIP``,
+``ARCHIVE_WARC_FIRST_SIZE``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_MAX_AGE``,
+``ARCHIVE_WARC_GZIP``, ``ARCHIVE_WARC_GZIP_LEVEL``,
 ``ARCHIVE_OPERATOR``.
 """
 
@@ -39,6 +40,7 @@ from crawler.spiders.source import PREVIOUS_META, ROLE_META, NotArchived
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http.headers import Headers
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,8 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
     """Every header value, repeated ones kept, decoded as latin-1 (bytes as sent)."""
     return [
         (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in headers.items()
-        for value in headers.getlist(name)
+        for name, values in headers.items()  # each name with all its values
+        for value in values
     ]
 
 
@@ -83,6 +85,16 @@ def revisit_for(request: Request, response: Response) -> RevisitOf | None:
         refers_to_date=previous.warc_date,
         refers_to=previous.record_id,
     )
+
+
+def gzip_setting(settings: BaseSettings) -> int | bool:
+    """``ARCHIVE_WARC_GZIP_LEVEL`` (1 fastest, 9 smallest) when ``ARCHIVE_WARC_GZIP`` is on, else False."""
+    if not settings.getbool("ARCHIVE_WARC_GZIP"):
+        return False
+    level = settings.getint("ARCHIVE_WARC_GZIP_LEVEL")
+    if not 1 <= level <= 9:
+        raise ValueError(f"ARCHIVE_WARC_GZIP_LEVEL must be a zlib level from 1 to 9, got {level}")
+    return level
 
 
 def reason_phrase(status: int) -> str:
@@ -124,7 +136,8 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
             max_age=settings.getfloat("ARCHIVE_WARC_MAX_AGE") or None,
             first_size=settings.getint("ARCHIVE_WARC_FIRST_SIZE") or None,
-            gzip=settings.getbool("ARCHIVE_WARC_GZIP"),
+            # a zlib level stands for "gzip, at this level" (archive.warc.records.gzip_level)
+            gzip=gzip_setting(settings),
             warcinfo_fields=fields,
             min_free=settings.getint("ARCHIVE_MIN_FREE_MB") * 1024 * 1024,
         )

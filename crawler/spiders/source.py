@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -26,8 +27,7 @@ from archive.sources import Source
 from archive.index.frontier import SUFFIX as FRONTIER_SUFFIX, Frontier
 from archive.index.schedule import Known
 from crawler.discovery import (
-    Role, classify, classify_entry, denied, feed_entries, in_domains, links_from_html, requisites_from_html,
-    sitemap_entries,
+    LinkFinder, Role, classify_entry, denied, feed_entries, in_domains, requisites_in, sitemap_entries,
 )
 
 ROLE_META = "archive_role"
@@ -40,6 +40,9 @@ BACKFILL_PATIENCE = 10
 #: The archive's newest full capture of a URL fetched again (an archive.index.schedule.Known).
 PREVIOUS_META = "archive_previous"
 STAT = "archive/{}"
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 
 def backfill_seeds(templates: tuple[str, ...], since: str | None, today: date) -> Iterator[tuple[str, tuple | None]]:
@@ -72,6 +75,15 @@ def finishes(callback: Callable[..., Iterator[Request]]) -> Callable[..., Iterat
         self._finish(response.request, response.meta)
 
     return wrapper
+
+
+def page_tree(response: TextResponse) -> etree._Element:
+    """The page's one lxml tree, for everything the spider reads of it:
+    Scrapy's own selector's (parsed once, kept with the response) for an HTML
+    response, an HTML parse of the text for any other (XHTML served as XML,
+    a page served as text/plain), as links on such pages were always read."""
+    selector = response.selector if isinstance(response, HtmlResponse) else Selector(response, type="html")
+    return selector.root
 
 
 def spider_class_for(source: Source) -> type[SourceSpider]:
@@ -125,6 +137,8 @@ class SourceSpider(Spider):
         #: What was discovered and not finished, this run and the ones before
         #: (see archive.index.frontier); None when ARCHIVE_FRONTIER_DIR is unset.
         self.frontier: Frontier | None = None
+        #: The source's links on a page, memoised across pages.
+        self.link_finder = LinkFinder(self.source)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -176,8 +190,8 @@ class SourceSpider(Spider):
             return
         hops = response.meta.get("archive_hops", 0) + 1
         depth = response.meta.get(DEPTH_META, 0)
-        links = [(url, role) for url in links_from_html(response.body, response.url)
-                 if (role := classify(url, self.source)) is not None]
+        tree = page_tree(response)
+        links = self.link_finder.links(tree, response.url)
         fresh = any(role is Role.ARTICLE and url not in self.state for url, role in links)
         is_listing = response.meta.get(ROLE_META) == Role.LISTING.value
         follow_listings = (fresh or depth == 0) and (self.backfill or depth < self.source.routine_pages)
@@ -197,7 +211,7 @@ class SourceSpider(Spider):
                 self.logger.info("%s: backfill of %s stops at page %d", self.name, template, number)
         from_article = response.meta.get(ROLE_META) == Role.ARTICLE.value
         if from_article and self.source.requisites:
-            for url in requisites_from_html(response.body, response.url):
+            for url in requisites_in(tree, response.url):
                 # the source's own hosts only: a crawl never reaches beyond what its sources name
                 if url not in self._seen and in_domains(url, self.source) and not denied(url, self.source):
                     yield self._request(url, Role.REQUISITE, hops)
@@ -283,7 +297,7 @@ class SourceSpider(Spider):
 
     def role_of_redirect_target(self, url: str) -> str:
         """The role of a page a redirect led to, by the source's rules."""
-        role = classify(url, self.source)
+        role = self.link_finder.classify(url)
         return role.value if role is not None else "redirect-target"
 
     # -- helpers ---------------------------------------------------------
