@@ -10,11 +10,14 @@ it gives an :class:`Extraction` with ``text == ""`` and whatever metadata
 (title, date...) the page has.
 
 Pipeline: bytes -> :func:`archive.extract.decode.decode_html` -> one lxml tree
-(parsed here, see :func:`_parse`) -> ``trafilatura.bare_extraction`` with
-metadata, trafilatura's default options except ``include_comments=False``
+(:func:`parse_page`, see :func:`_parse`) -> ``trafilatura.bare_extraction``
+with metadata, trafilatura's default options except ``include_comments=False``
 (cheaper ones for huge documents, see :func:`_options_for`) -> language from
 :mod:`archive.extract.language` (trafilatura's own field is always empty) ->
-publication timestamp (:func:`find_published`).
+publication timestamp (:func:`find_published`). The indexer's job parses a
+page once and gives the same tree to the comment splitter, to
+:func:`extract_page` and to the site rules: trafilatura works on a copy of
+the tree it is given, so the tree stays as parsed.
 
 Speed: about 70 ms for a typical news page. trafilatura's cost grows with the
 number of elements: a 10 MB page made mostly of inline scripts takes about a
@@ -32,13 +35,16 @@ from typing import Any, Final
 
 import trafilatura
 from lxml.etree import ParserError
-from lxml.html import HtmlElement, HTMLParser, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring, tostring
 
 from archive.extract.dates import find_published
 from archive.extract.decode import decode_html
 from archive.extract.language import detect_language, html_lang_from_tree
 
-__all__ = ["EXTRACTOR", "Extraction", "NotExtractable", "extract", "find_published", "is_html", "media_type"]
+__all__ = [
+    "EXTRACTOR", "Extraction", "NotExtractable", "Page", "extract", "extract_page", "find_published", "is_html",
+    "media_type", "parse_page",
+]
 
 #: Name and version of the text extractor, stored with each extraction.
 EXTRACTOR: Final = f"trafilatura {trafilatura.__version__}"
@@ -131,6 +137,23 @@ class Extraction:
         return dataclasses.asdict(self)
 
 
+@dataclass(slots=True)
+class Page:
+    """A response body decoded and parsed once, for every step of its extraction.
+
+    ``html_chars`` is the length of the decoded HTML (see :func:`_options_for`).
+    """
+
+    tree: HtmlElement
+    encoding: str
+    html_chars: int
+
+    def pruned(self) -> None:
+        """Part of the tree was removed (comments): its size is measured again, if it mattered."""
+        if self.html_chars > LARGE_HTML_CHARS:
+            self.html_chars = len(tostring(self.tree, encoding="unicode", method="html"))
+
+
 def media_type(content_type: str | None) -> str:
     """Return the lower-case ``type/subtype`` of a Content-Type value ("" if none)."""
     return (content_type or "").split(";", 1)[0].strip().lower()
@@ -210,7 +233,7 @@ def _parse(html: str) -> HtmlElement:
         raise NotExtractable(f"HTML could not be parsed: {error}") from error
 
 
-def _options_for(tree: HtmlElement, html_chars: int) -> dict[str, Any]:
+def _options_for(page: Page) -> dict[str, Any]:
     """Return trafilatura options: its defaults, or cheaper ones for huge documents.
 
     trafilatura's cost grows with the number of elements (roughly 5 s per
@@ -222,8 +245,8 @@ def _options_for(tree: HtmlElement, html_chars: int) -> dict[str, Any]:
     are skipped (``fast=True``); past that or :data:`LARGE_HTML_CHARS`
     characters, so is the extensive date search.
     """
-    huge_tree = sum(1 for _ in tree.iter()) > LARGE_TREE_ELEMENTS
-    if not huge_tree and html_chars <= LARGE_HTML_CHARS:
+    huge_tree = sum(1 for _ in page.tree.iter()) > LARGE_TREE_ELEMENTS
+    if not huge_tree and page.html_chars <= LARGE_HTML_CHARS:
         return {}
     # trafilatura's default date parameters (settings.set_date_params), minus the extensive search.
     date_params = {"original_date": True, "extensive_search": False, "max_date": date.today().isoformat()}
@@ -250,11 +273,21 @@ def extract(
     image, other binary data, a non-HTML media type, or an uninformative one
     with no HTML markup at the start).
     """
-    _refuse_non_html(html, content_type)
-    text_html, encoding = decode_html(html, content_type)
-    tree = _parse(text_html)
+    return extract_page(parse_page(html, content_type), url, content_language)
 
-    options = _options_for(tree, len(text_html))
+
+def parse_page(body: bytes, content_type: str | None = None) -> Page:
+    """Decode and parse a response body, once for every step of its extraction;
+    :class:`NotExtractable` as for :func:`extract`."""
+    _refuse_non_html(body, content_type)
+    text_html, encoding = decode_html(body, content_type)
+    return Page(_parse(text_html), encoding, len(text_html))
+
+
+def extract_page(page: Page, url: str, content_language: str | None = None) -> Extraction:
+    """:func:`extract` on a page parsed by :func:`parse_page`, whose tree is left as it was."""
+    tree = page.tree
+    options = _options_for(page)
     document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False, **options)
     if document is None:
         # No main text: keep the page's metadata anyway.
@@ -272,7 +305,7 @@ def extract(
         description=fields.get("description"),
         sitename=fields.get("sitename"),
         canonical_url=fields.get("url"),
-        encoding=encoding,
+        encoding=page.encoding,
         word_count=len(_WORD_RE.findall(text)),
         extractor=EXTRACTOR,
     )
