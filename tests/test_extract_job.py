@@ -4,7 +4,7 @@ the site rules on it give what the steps give one by one, each on its own bytes.
 import pytest
 from lxml.html import tostring
 
-from archive.extract.article import extract, extract_page, parse_page
+from archive.extract.article import LARGE_TREE_ELEMENTS, _options_for, extract, extract_page, parse_page
 from archive.extract.comments import extract_comments, remove_comments, take_comments
 from archive.extract.job import extract_job
 from archive.sources import ExtractionOptions
@@ -44,3 +44,24 @@ def test_extraction_leaves_the_parsed_tree_as_it_was() -> None:
     before = tostring(parsed.tree)
     assert extract_page(parsed, page.url) == extract(page.body(), page.url, page.content_type)
     assert tostring(parsed.tree) == before
+
+
+PARAGRAPH = "<p>" + "A paragraph long enough to be the article's main text, as trafilatura wants it. " * 4 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("stray", "charset"),
+    [(stray, "utf-8") for stray in ("\x01", "\x1f", "\ufffe", "\uffff", "\x0b\uffff")]
+    + [(stray, "windows-1251") for stray in ("\x01", "\x1f")],
+)
+def test_control_characters_are_removed_whatever_the_encoding(stray: str, charset: str) -> None:
+    html = f"<html><head><title>T</title></head><body>{PARAGRAPH}<p>odd{stray}one</p>{PARAGRAPH}</body></html>"
+    text = parse_page(html.encode(charset), f"text/html; charset={charset}").tree.text_content()
+    assert "oddone" in text
+
+
+def test_a_huge_tree_is_extracted_in_fast_mode() -> None:
+    cells = "".join(f"<span>{i}</span>" for i in range(LARGE_TREE_ELEMENTS))
+    page = parse_page(f"<html><body>{PARAGRAPH}<div>{cells}</div></body></html>".encode(), "text/html")
+    assert _options_for(page)["fast"] is True
+    assert _options_for(parse_page(f"<html><body>{PARAGRAPH}</body></html>".encode(), "text/html")) == {}

@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 __all__ = ["MONTHS", "find_published", "parse_datetime", "zone"]
@@ -305,9 +306,9 @@ _PUBLISHED_META_NAMES: Final = (
     "dc.date",
 )
 # ... then schema.org "datePublished" in JSON-LD and microdata.
-_JSON_LD_XPATH: Final = '//script[@type="application/ld+json"]'
+_JSON_LD_XPATH: Final = etree.XPath('//script[@type="application/ld+json"]')
 _JSON_LD_DATE_PUBLISHED_RE: Final = re.compile(r'"datePublished"\s*:\s*"([^"]*)"')
-_MICRODATA_XPATH: Final = '//*[@itemprop="datePublished"][@datetime or @content]'
+_MICRODATA_XPATH: Final = etree.XPath('//*[@itemprop="datePublished"][@datetime or @content]')
 _TIMESTAMP_RE: Final = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 #: How far a page's timestamp may be from htmldate's day (time zones) to refine it.
 PUBLISHED_DAY_TOLERANCE: Final = timedelta(days=1)
@@ -335,9 +336,9 @@ def _schema_org_timestamps(tree: HtmlElement) -> Iterator[str]:
     JSON-LD is searched with a regular expression rather than parsed: broken
     JSON-LD (comments, stray braces) is common and still holds a usable date.
     """
-    for script in tree.xpath(_JSON_LD_XPATH):
+    for script in _JSON_LD_XPATH(tree):
         yield from _JSON_LD_DATE_PUBLISHED_RE.findall(script.text_content())
-    for element in tree.xpath(_MICRODATA_XPATH):
+    for element in _MICRODATA_XPATH(tree):
         # <time itemprop="datePublished">2024-05-06T07:08</time> says it in its text
         value = element.get("datetime") or element.get("content") or element.text_content()
         if value and value.strip():
@@ -375,14 +376,26 @@ def find_published(tree: HtmlElement, day: str | None) -> str | None:
         reference = date.fromisoformat(day)
     except ValueError:
         return day
-    stamps = [
-        stamp
-        for value in (*_meta_timestamps(tree), *_schema_org_timestamps(tree))
-        if (stamp := _parse_timestamp(value)) is not None
-    ]
+    stamps = _timestamps(_meta_timestamps(tree))
+    # The commonest case, a <meta> timestamp with its zone on that very day, comes
+    # first whatever schema.org says: searching JSON-LD and microdata can wait.
+    if (found := _first_within(stamps, reference, timedelta(0), with_zone=True)) is not None:
+        return found
+    stamps += _timestamps(_schema_org_timestamps(tree))
     for tolerance in (timedelta(0), PUBLISHED_DAY_TOLERANCE):
         for with_zone in (True, False):
-            for stamp in stamps:
-                if (stamp.tzinfo is not None) == with_zone and abs(stamp.date() - reference) <= tolerance:
-                    return stamp.isoformat(timespec="seconds")
+            if (found := _first_within(stamps, reference, tolerance, with_zone=with_zone)) is not None:
+                return found
     return day
+
+
+def _timestamps(values: Iterator[str]) -> list[datetime]:
+    return [stamp for value in values if (stamp := _parse_timestamp(value)) is not None]
+
+
+def _first_within(stamps: list[datetime], day: date, tolerance: timedelta, *, with_zone: bool) -> str | None:
+    """The first of ``stamps`` within ``tolerance`` of ``day``, with a zone or without, in ISO 8601."""
+    for stamp in stamps:
+        if (stamp.tzinfo is not None) == with_zone and abs(stamp.date() - day) <= tolerance:
+            return stamp.isoformat(timespec="seconds")
+    return None
