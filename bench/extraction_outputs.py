@@ -51,7 +51,8 @@ def sample_pages() -> Iterator[tuple[str, str, bytes, str | None, str]]:
         for entry in manifest["pages"]:
             if entry["kind"] == "article":
                 body = (manifest_path.parent / entry["file"]).read_bytes()
-                yield f"samples/{manifest['source']}/{entry['file']}", entry["url"], body, entry["content_type"], manifest["source"]
+                name = f"samples/{manifest['source']}/{entry['file']}"
+                yield name, entry["url"], body, entry["content_type"], manifest["source"]
 
 
 def jobs() -> Iterator[tuple[str, tuple[Any, ...]]]:

@@ -9,10 +9,10 @@ include_comments=False)`` on the page decoded beforehand (the text
 trafilatura's own decoding gives), and the indexer's worker job
 ``extract_job(body, url, "text/html", None, ExtractionOptions())`` on the
 raw bytes (decoding, language, dates, content hash and search forms
-included). Both are warmed up first on an English and a Russian page (models,
-dictionaries). CPU time (``time.process_time``) is summed per variant; the
-ratio of the two sums is the figure, and it is what is worth comparing
-between runs on a shared machine, not the milliseconds.
+included). Both are warmed up first (see :func:`_warm_up`). CPU time
+(``time.process_time``) is summed per variant; the ratio of the two sums is
+the figure, and it is what is worth comparing between runs on a shared
+machine, not the milliseconds.
 
 After the first round the words' search forms are all cached in the
 process's normaliser (as in a worker that has seen many pages of a site):
@@ -60,10 +60,14 @@ def ours(url: str, body: bytes, options: ExtractionOptions) -> object:
 
 
 def _warm_up(pages: list[tuple[str, bytes, str]], options: ExtractionOptions) -> None:
-    """Load every model and dictionary both variants use: an English and a Russian page."""
+    """Load what both variants load on first use: trafilatura on every page (htmldate
+    loads dateparser's locales on the few pages it hands to it, 0.6 s the first
+    time), our job on an English and a Russian page (py3langid's model, simplemma's
+    dictionaries); the other pages' words are new to our job in the first round."""
     russian = max(pages, key=lambda page: len(_CYRILLIC_RE.findall(page[2])))
-    for url, body, html in (pages[0], russian):
+    for url, _body, html in pages:
         plain_trafilatura(url, html)
+    for url, body, _html in (pages[0], russian):
         ours(url, body, options)
 
 
