@@ -19,7 +19,9 @@ page once and gives the same tree to the comment splitter, to
 :func:`extract_page` and to the site rules: trafilatura works on a copy of
 the tree it is given, so the tree stays as parsed.
 
-Speed: about 70 ms for a typical news page. trafilatura's cost grows with the
+Speed: 30-40 ms of CPU a page on the Zyte benchmark's pages (173 KB on
+average), nearly all of it trafilatura's (``python -m
+bench.extraction_overhead`` compares). trafilatura's cost grows with the
 number of elements: a 10 MB page made mostly of inline scripts takes about a
 second, but 10 MB of paragraphs, table cells or link lists take 20-60 s.
 Run it in a pool whose tasks can time out.
