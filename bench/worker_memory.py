@@ -76,7 +76,7 @@ def _steps() -> list[dict[str, object]]:
     for label, module in IMPORTS:
         importlib.import_module(module)
         record(f"import {label}")
-    from archive.extract.article import extract_page, parse_page
+    from archive.extract.article import extract
     from archive.extract.job import extract_job
     from archive.extract.language import _identifier
     from archive.search.fulltext import word_forms
@@ -86,7 +86,7 @@ def _steps() -> list[dict[str, object]]:
     record("py3langid model")
     for language, page_id in (("English", ENGLISH_PAGE), ("Russian", RUSSIAN_PAGE)):
         body, url = _page(page_id)
-        extraction = extract_page(parse_page(body, "text/html"), url).to_dict()
+        extraction = extract(body, url, "text/html").to_dict()
         record(f"{language} page: trafilatura, htmldate, language")
         word_forms(extraction)
         record(f"{language} page: search forms")
