@@ -10,13 +10,18 @@ it gives an :class:`Extraction` with ``text == ""`` and whatever metadata
 (title, date...) the page has.
 
 Pipeline: bytes -> :func:`archive.extract.decode.decode_html` -> one lxml tree
-(parsed here, see :func:`_parse`) -> ``trafilatura.bare_extraction`` with
-metadata, trafilatura's default options except ``include_comments=False``
+(:func:`parse_page`, see :func:`_parse`) -> ``trafilatura.bare_extraction``
+with metadata, trafilatura's default options except ``include_comments=False``
 (cheaper ones for huge documents, see :func:`_options_for`) -> language from
 :mod:`archive.extract.language` (trafilatura's own field is always empty) ->
-publication timestamp (:func:`find_published`).
+publication timestamp (:func:`find_published`). The indexer's job parses a
+page once and gives the same tree to the comment splitter, to
+:func:`extract_page` and to the site rules: trafilatura works on a copy of
+the tree it is given, so the tree stays as parsed.
 
-Speed: about 70 ms for a typical news page. trafilatura's cost grows with the
+Speed: 30-40 ms of CPU a page on the Zyte benchmark's pages (173 KB on
+average), nearly all of it trafilatura's (``python -m
+bench.extraction_overhead`` compares). trafilatura's cost grows with the
 number of elements: a 10 MB page made mostly of inline scripts takes about a
 second, but 10 MB of paragraphs, table cells or link lists take 20-60 s.
 Run it in a pool whose tasks can time out.
@@ -26,19 +31,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any, Final
 
 import trafilatura
 from lxml.etree import ParserError
-from lxml.html import HtmlElement, HTMLParser, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring, tostring
 
+from archive.extract.dates import find_published
 from archive.extract.decode import decode_html
 from archive.extract.language import detect_language, html_lang_from_tree
 
-__all__ = ["EXTRACTOR", "Extraction", "NotExtractable", "extract", "find_published", "is_html", "media_type"]
+__all__ = [
+    "EXTRACTOR", "Extraction", "NotExtractable", "Page", "extract", "extract_page", "find_published", "is_html",
+    "media_type", "parse_page",
+]
 
 #: Name and version of the text extractor, stored with each extraction.
 EXTRACTOR: Final = f"trafilatura {trafilatura.__version__}"
@@ -73,6 +81,8 @@ _UTF16_BOMS: Final = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _LEADING_XML_DECLARATION_RE: Final = re.compile(r"^\s*<\?xml[^>]*\?>")
 _LEADING_DOCTYPE_RE: Final = re.compile(r"^\s*<!doctype[^>]*>", re.IGNORECASE)
 _INVALID_XML_CHARS_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: The bytes that stand for those control characters in UTF-8, and only for them.
+_CONTROL_BYTES: Final = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))
 # trafilatura's own parser settings, plus huge_tree (see _parse).
 _PARSER_OPTIONS: Final = {
     "collect_ids": False,
@@ -84,37 +94,13 @@ _PARSER_OPTIONS: Final = {
 }
 _WORD_RE: Final = re.compile(r"\w+")
 
-# Where pages state their publication time, most specific first: <meta> names
-# (matched on name=, property= or itemprop=, case-insensitively)...
-_PUBLISHED_META_NAMES: Final = (
-    "article:published_time",
-    "og:article:published_time",
-    "article.published",
-    "datepublished",
-    "og:pubdate",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "pub_date",
-    "parsely-pub-date",
-    "sailthru.date",
-    "dc.date.issued",
-    "dcterms.issued",
-    "dcterms.created",
-    "dc.date",
-)
-# ... then schema.org "datePublished" in JSON-LD and microdata.
-_JSON_LD_XPATH: Final = '//script[@type="application/ld+json"]'
-_JSON_LD_DATE_PUBLISHED_RE: Final = re.compile(r'"datePublished"\s*:\s*"([^"]*)"')
-_MICRODATA_XPATH: Final = '//*[@itemprop="datePublished"][@datetime or @content]'
-_TIMESTAMP_RE: Final = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 #: Above this many elements, trafilatura runs in its cheaper mode (see :func:`extract`).
 LARGE_TREE_ELEMENTS: Final = 50_000
+#: Elements a page can have per ``<`` of its markup, with room to spare (libxml2 adds
+#: ``<html>``, ``<body>`` and ``<p>`` around stray text; at most 0.6 on 439 real pages).
+_ELEMENTS_PER_TAG: Final = 4
 #: Above this many characters of HTML, htmldate's extensive search is skipped.
 LARGE_HTML_CHARS: Final = 2_000_000
-#: How far a page's timestamp may be from htmldate's day (time zones) to refine it.
-PUBLISHED_DAY_TOLERANCE: Final = timedelta(days=1)
 
 
 class NotExtractable(ValueError):
@@ -156,6 +142,25 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as a plain dict (JSON-serialisable)."""
         return dataclasses.asdict(self)
+
+
+@dataclass(slots=True)
+class Page:
+    """A response body decoded and parsed once, for every step of its extraction.
+
+    ``html_chars`` is the length of the decoded HTML and ``tags`` its number
+    of ``<``, which bounds the tree's size (see :func:`_options_for`).
+    """
+
+    tree: HtmlElement
+    encoding: str
+    html_chars: int
+    tags: int
+
+    def pruned(self) -> None:
+        """Part of the tree was removed (comments): its size is measured again, if it mattered."""
+        if self.html_chars > LARGE_HTML_CHARS:
+            self.html_chars = len(tostring(self.tree, encoding="unicode", method="html"))
 
 
 def media_type(content_type: str | None) -> str:
@@ -217,82 +222,7 @@ def _refuse_non_html(body: bytes, content_type: str | None) -> None:
         raise NotExtractable(f"not HTML: media type {kind or 'missing'!r} and no HTML markup at the start")
 
 
-def _meta_timestamps(tree: HtmlElement) -> Iterator[str]:
-    """Yield publication-time ``<meta>`` contents, in :data:`_PUBLISHED_META_NAMES` order."""
-    found: dict[str, list[str]] = {}
-    for meta in tree.iter("meta"):
-        content = meta.get("content")
-        if not content:
-            continue
-        for attribute in ("property", "name", "itemprop"):
-            key = (meta.get(attribute) or "").strip().lower()
-            if key in _PUBLISHED_META_NAMES:
-                found.setdefault(key, []).append(content)
-                break
-    for name in _PUBLISHED_META_NAMES:
-        yield from found.get(name, ())
-
-
-def _schema_org_timestamps(tree: HtmlElement) -> Iterator[str]:
-    """Yield schema.org ``datePublished`` values from JSON-LD, then from microdata.
-
-    JSON-LD is searched with a regular expression rather than parsed: broken
-    JSON-LD (comments, stray braces) is common and still holds a usable date.
-    """
-    for script in tree.xpath(_JSON_LD_XPATH):
-        yield from _JSON_LD_DATE_PUBLISHED_RE.findall(script.text_content())
-    for element in tree.xpath(_MICRODATA_XPATH):
-        # <time itemprop="datePublished">2024-05-06T07:08</time> says it in its text
-        value = element.get("datetime") or element.get("content") or element.text_content()
-        if value and value.strip():
-            yield value
-
-
-def _parse_timestamp(value: str) -> datetime | None:
-    """Parse an ISO 8601 date *and time* (zone optional); None for a bare date or junk."""
-    if not isinstance(value, str) or not _TIMESTAMP_RE.match(value):
-        return None
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-def find_published(tree: HtmlElement, day: str | None) -> str | None:
-    """Return the publication time as ISO 8601, refining htmldate's ``day`` when possible.
-
-    ``day`` is trafilatura's ``date`` field (``YYYY-MM-DD``, chosen by
-    htmldate's heuristics, which only keep the day). The page's own
-    timestamps (``article:published_time`` and similar ``<meta>``, then
-    JSON-LD / microdata ``datePublished``) are parsed; the first one on the
-    same day, else the first within :data:`PUBLISHED_DAY_TOLERANCE` of it
-    (a UTC timestamp vs a local date), preferring at each step one with a
-    time zone, is returned with its time and zone, e.g.
-    ``"2022-01-05T21:13:00+03:00"`` (``"2022-01-05T21:13:00"`` if the page
-    gives no zone). Otherwise ``day`` itself is returned. A timestamp
-    never replaces a missing or different day: htmldate's choice of *which*
-    date is the publication date is better than "first timestamp found".
-    """
-    if day is None:
-        return None
-    try:
-        reference = date.fromisoformat(day)
-    except ValueError:
-        return day
-    stamps = [
-        stamp
-        for value in (*_meta_timestamps(tree), *_schema_org_timestamps(tree))
-        if (stamp := _parse_timestamp(value)) is not None
-    ]
-    for tolerance in (timedelta(0), PUBLISHED_DAY_TOLERANCE):
-        for with_zone in (True, False):
-            for stamp in stamps:
-                if (stamp.tzinfo is not None) == with_zone and abs(stamp.date() - reference) <= tolerance:
-                    return stamp.isoformat(timespec="seconds")
-    return day
-
-
-def _parse(html: str) -> HtmlElement:
+def _parse(html: str, utf8_body: bytes | None = None) -> HtmlElement:
     """Parse decoded HTML into a full document tree (``<html>`` root), for trafilatura.
 
     We parse rather than let trafilatura do it, to use ``huge_tree``. Without
@@ -301,18 +231,22 @@ def _parse(html: str) -> HtmlElement:
     deeper than 256 elements (malformed pages with unclosed ``<div>``s); with
     it, the depth limit is 2048. The clean-ups are those trafilatura's loader
     applies before parsing. A parser per call: lxml parsers must not be
-    shared between threads.
+    shared between threads. ``utf8_body`` is the body ``html`` was decoded
+    from, if as UTF-8: when it has no control bytes (a search many times
+    faster on bytes), the text has no control characters to remove.
     """
     html = _LEADING_XML_DECLARATION_RE.sub("", html, count=1)  # lxml refuses str with one
     html = _LEADING_DOCTYPE_RE.sub("", html, count=1)  # useless here, and some trip libxml2
-    html = _INVALID_XML_CHARS_RE.sub("", html)  # lxml refuses str with control characters
+    clean = utf8_body is not None and len(utf8_body.translate(None, _CONTROL_BYTES)) == len(utf8_body)
+    if not clean or "\ufffe" in html or "\uffff" in html:
+        html = _INVALID_XML_CHARS_RE.sub("", html)  # lxml refuses str with control characters
     try:
         return document_fromstring(html, parser=HTMLParser(**_PARSER_OPTIONS))
     except ParserError as error:
         raise NotExtractable(f"HTML could not be parsed: {error}") from error
 
 
-def _options_for(tree: HtmlElement, html_chars: int) -> dict[str, Any]:
+def _options_for(page: Page) -> dict[str, Any]:
     """Return trafilatura options: its defaults, or cheaper ones for huge documents.
 
     trafilatura's cost grows with the number of elements (roughly 5 s per
@@ -322,10 +256,13 @@ def _options_for(tree: HtmlElement, html_chars: int) -> dict[str, Any]:
     thousand elements and weigh under 2 MB, and keep the defaults. Past
     :data:`LARGE_TREE_ELEMENTS` elements trafilatura's fallback extractors
     are skipped (``fast=True``); past that or :data:`LARGE_HTML_CHARS`
-    characters, so is the extensive date search.
+    characters, so is the extensive date search. Elements are counted only
+    on a page with enough ``<`` to have that many.
     """
-    huge_tree = sum(1 for _ in tree.iter()) > LARGE_TREE_ELEMENTS
-    if not huge_tree and html_chars <= LARGE_HTML_CHARS:
+    huge_tree = (
+        page.tags * _ELEMENTS_PER_TAG > LARGE_TREE_ELEMENTS and sum(1 for _ in page.tree.iter()) > LARGE_TREE_ELEMENTS
+    )
+    if not huge_tree and page.html_chars <= LARGE_HTML_CHARS:
         return {}
     # trafilatura's default date parameters (settings.set_date_params), minus the extensive search.
     date_params = {"original_date": True, "extensive_search": False, "max_date": date.today().isoformat()}
@@ -352,11 +289,22 @@ def extract(
     image, other binary data, a non-HTML media type, or an uninformative one
     with no HTML markup at the start).
     """
-    _refuse_non_html(html, content_type)
-    text_html, encoding = decode_html(html, content_type)
-    tree = _parse(text_html)
+    return extract_page(parse_page(html, content_type), url, content_language)
 
-    options = _options_for(tree, len(text_html))
+
+def parse_page(body: bytes, content_type: str | None = None) -> Page:
+    """Decode and parse a response body, once for every step of its extraction;
+    :class:`NotExtractable` as for :func:`extract`."""
+    _refuse_non_html(body, content_type)
+    text_html, encoding = decode_html(body, content_type)
+    tree = _parse(text_html, body if encoding == "utf-8" else None)
+    return Page(tree, encoding, len(text_html), text_html.count("<"))
+
+
+def extract_page(page: Page, url: str, content_language: str | None = None) -> Extraction:
+    """:func:`extract` on a page parsed by :func:`parse_page`, whose tree is left as it was."""
+    tree = page.tree
+    options = _options_for(page)
     document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False, **options)
     if document is None:
         # No main text: keep the page's metadata anyway.
@@ -374,7 +322,7 @@ def extract(
         description=fields.get("description"),
         sitename=fields.get("sitename"),
         canonical_url=fields.get("url"),
-        encoding=encoding,
+        encoding=page.encoding,
         word_count=len(_WORD_RE.findall(text)),
         extractor=EXTRACTOR,
     )

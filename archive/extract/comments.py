@@ -14,8 +14,9 @@ template change does not hide them:
   UTC as ISO 8601, text, rank, Typepad ID);
 * :func:`strip_comments` returns the page without them, for the article
   extractor (``extract(strip_comments(body, content_type), url, ...)``);
-* :func:`remove_comments` does the same on an lxml tree in place, for a hook
-  inside :func:`archive.extract.article.extract` right after parsing.
+* :func:`remove_comments` does the same on an lxml tree in place;
+* :func:`take_comments` does both on the tree the indexer's job parsed
+  (:func:`archive.extract.article.parse_page`), finding the comments once.
 
 A comment is the highest ancestor of its footer that holds no other footer
 and no heading and names "comment" in its class or id (Typepad's
@@ -42,7 +43,7 @@ from archive.extract.decode import decode_html
 from archive.extract.dates import parse_datetime
 from archive.extract.siterules import element_blocks, parse_html
 
-__all__ = ["Comment", "extract_comments", "find_comment_footers", "remove_comments", "strip_comments"]
+__all__ = ["Comment", "extract_comments", "find_comment_footers", "remove_comments", "strip_comments", "take_comments"]
 
 #: The footer line of a Typepad comment.
 FOOTER_RE: Final = re.compile(
@@ -181,27 +182,33 @@ def _comments_in(tree: HtmlElement) -> list[tuple[list[HtmlElement], HtmlElement
     return found
 
 
-def extract_comments(html: bytes | str, content_type: str | None = None) -> list[Comment]:
-    """The reader comments of a Typepad page, in page order (see the module docstring)."""
-    tree = parse_html(html, content_type)
-    comments = []
-    for elements, footer, match in _comments_in(tree):
-        blocks: list[str] = []
-        for element in elements:
-            if element is footer:
-                continue
-            blocks.extend(_blocks_without(element, footer))
-        rank = match.group("rank")
-        comments.append(
-            Comment(
-                author=match.group("author"),
-                posted=parse_datetime(match.group("posted"), language="en", timezone="UTC"),
-                text="\n".join(blocks),
-                rank=int(rank) if rank else None,
-                comment_id=_comment_id(elements),
-            )
-        )
+def extract_comments(html: bytes | str | HtmlElement, content_type: str | None = None) -> list[Comment]:
+    """The reader comments of a Typepad page (or of its parsed tree), in page order (see the module docstring)."""
+    return [_comment(*found) for found in _comments_in(parse_html(html, content_type))]
+
+
+def take_comments(tree: HtmlElement) -> list[Comment]:
+    """The reader comments of a parsed page, removed from it in place (:func:`extract_comments`
+    then :func:`remove_comments`, the comments found once)."""
+    found = _comments_in(tree)
+    comments = [_comment(*comment) for comment in found]
+    _remove(tree, found)
     return comments
+
+
+def _comment(elements: list[HtmlElement], footer: HtmlElement, match: re.Match[str]) -> Comment:
+    blocks: list[str] = []
+    for element in elements:
+        if element is not footer:
+            blocks.extend(_blocks_without(element, footer))
+    rank = match.group("rank")
+    return Comment(
+        author=match.group("author"),
+        posted=parse_datetime(match.group("posted"), language="en", timezone="UTC"),
+        text="\n".join(blocks),
+        rank=int(rank) if rank else None,
+        comment_id=_comment_id(elements),
+    )
 
 
 def _blocks_without(element: HtmlElement, footer: HtmlElement) -> list[str]:
@@ -243,8 +250,13 @@ def remove_comments(tree: HtmlElement) -> int:
     had comments, Typepad's ``comments-head`` / ``comments-header`` lines.
     """
     comments = _comments_in(tree)
+    _remove(tree, comments)
+    return len(comments)
+
+
+def _remove(tree: HtmlElement, comments: list[tuple[list[HtmlElement], HtmlElement, re.Match[str]]]) -> None:
     if not comments:
-        return 0
+        return
     doomed: list[HtmlElement] = []
     for elements, _, _ in comments:
         container = _thread_container(elements[0])
@@ -257,7 +269,6 @@ def remove_comments(tree: HtmlElement) -> int:
     for element in doomed:
         if element.getparent() is not None and element.getroottree().getroot() is tree.getroottree().getroot():
             element.drop_tree()
-    return len(comments)
 
 
 @overload

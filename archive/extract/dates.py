@@ -23,17 +23,25 @@ goes to ``dateparser``, restricted to the page's language (``dateparser``
 trying every locale takes 3-18 s on its first call). Relative dates
 ("сегодня", "yesterday", "2 hours ago") are resolved against ``reference``,
 normally the capture time; without one they give None, never "now".
+
+:func:`find_published` is the other way round: the timestamps a parsed page
+states for its publication (``<meta>``, schema.org), used to give
+htmldate's day its time and zone.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["MONTHS", "parse_datetime", "zone"]
+from lxml import etree
+from lxml.html import HtmlElement
+
+__all__ = ["MONTHS", "find_published", "parse_datetime", "zone"]
 
 #: Month names and abbreviations (lower case, no trailing dot) -> month number.
 MONTHS: Final[dict[str, int]] = {}
@@ -272,3 +280,122 @@ def parse_datetime(
     if found is not None or recognised:
         return found
     return _dateparser(text, language, timezone, reference)
+
+
+# --------------------------------------------------------------------------
+# The publication time a page states, refining htmldate's day
+
+# Where pages state their publication time, most specific first: <meta> names
+# (matched on name=, property= or itemprop=, case-insensitively)...
+_PUBLISHED_META_NAMES: Final = (
+    "article:published_time",
+    "og:article:published_time",
+    "article.published",
+    "datepublished",
+    "og:pubdate",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "pub_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+)
+# ... then schema.org "datePublished" in JSON-LD and microdata.
+_JSON_LD_XPATH: Final = etree.XPath('//script[@type="application/ld+json"]')
+_JSON_LD_DATE_PUBLISHED_RE: Final = re.compile(r'"datePublished"\s*:\s*"([^"]*)"')
+_MICRODATA_XPATH: Final = etree.XPath('//*[@itemprop="datePublished"][@datetime or @content]')
+_TIMESTAMP_RE: Final = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+#: How far a page's timestamp may be from htmldate's day (time zones) to refine it.
+PUBLISHED_DAY_TOLERANCE: Final = timedelta(days=1)
+
+
+def _meta_timestamps(tree: HtmlElement) -> Iterator[str]:
+    """Yield publication-time ``<meta>`` contents, in :data:`_PUBLISHED_META_NAMES` order."""
+    found: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            key = (meta.get(attribute) or "").strip().lower()
+            if key in _PUBLISHED_META_NAMES:
+                found.setdefault(key, []).append(content)
+                break
+    for name in _PUBLISHED_META_NAMES:
+        yield from found.get(name, ())
+
+
+def _schema_org_timestamps(tree: HtmlElement) -> Iterator[str]:
+    """Yield schema.org ``datePublished`` values from JSON-LD, then from microdata.
+
+    JSON-LD is searched with a regular expression rather than parsed: broken
+    JSON-LD (comments, stray braces) is common and still holds a usable date.
+    """
+    for script in _JSON_LD_XPATH(tree):
+        yield from _JSON_LD_DATE_PUBLISHED_RE.findall(script.text_content())
+    for element in _MICRODATA_XPATH(tree):
+        # <time itemprop="datePublished">2024-05-06T07:08</time> says it in its text
+        value = element.get("datetime") or element.get("content") or element.text_content()
+        if value and value.strip():
+            yield value
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    """Parse an ISO 8601 date *and time* (zone optional); None for a bare date or junk."""
+    if not isinstance(value, str) or not _TIMESTAMP_RE.match(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def find_published(tree: HtmlElement, day: str | None) -> str | None:
+    """Return the publication time as ISO 8601, refining htmldate's ``day`` when possible.
+
+    ``day`` is trafilatura's ``date`` field (``YYYY-MM-DD``, chosen by
+    htmldate's heuristics, which only keep the day). The page's own
+    timestamps (``article:published_time`` and similar ``<meta>``, then
+    JSON-LD / microdata ``datePublished``) are parsed; the first one on the
+    same day, else the first within :data:`PUBLISHED_DAY_TOLERANCE` of it
+    (a UTC timestamp vs a local date), preferring at each step one with a
+    time zone, is returned with its time and zone, e.g.
+    ``"2022-01-05T21:13:00+03:00"`` (``"2022-01-05T21:13:00"`` if the page
+    gives no zone). Otherwise ``day`` itself is returned. A timestamp
+    never replaces a missing or different day: htmldate's choice of *which*
+    date is the publication date is better than "first timestamp found".
+    """
+    if day is None:
+        return None
+    try:
+        reference = date.fromisoformat(day)
+    except ValueError:
+        return day
+    stamps = _timestamps(_meta_timestamps(tree))
+    # The commonest case, a <meta> timestamp with its zone on that very day, comes
+    # first whatever schema.org says: searching JSON-LD and microdata can wait.
+    if (found := _first_within(stamps, reference, timedelta(0), with_zone=True)) is not None:
+        return found
+    stamps += _timestamps(_schema_org_timestamps(tree))
+    for tolerance in (timedelta(0), PUBLISHED_DAY_TOLERANCE):
+        for with_zone in (True, False):
+            if (found := _first_within(stamps, reference, tolerance, with_zone=with_zone)) is not None:
+                return found
+    return day
+
+
+def _timestamps(values: Iterator[str]) -> list[datetime]:
+    return [stamp for value in values if (stamp := _parse_timestamp(value)) is not None]
+
+
+def _first_within(stamps: list[datetime], day: date, tolerance: timedelta, *, with_zone: bool) -> str | None:
+    """The first of ``stamps`` within ``tolerance`` of ``day``, with a zone or without, in ISO 8601."""
+    for stamp in stamps:
+        if (stamp.tzinfo is not None) == with_zone and abs(stamp.date() - day) <= tolerance:
+            return stamp.isoformat(timespec="seconds")
+    return None

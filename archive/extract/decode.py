@@ -254,7 +254,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
                 return text, label
             break
 
-    has_non_ascii = _NON_ASCII_RE.search(body) is not None
+    has_non_ascii = not body.isascii()
     utf8_text = _decode_strict(body, "utf-8")
     declared = [normalize_charset(_charset_from_content_type(content_type))]
     for raw_label in _charsets_from_markup(body[:PRESCAN_BYTES]):

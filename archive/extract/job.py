@@ -12,8 +12,8 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime
 
-from archive.extract.article import NotExtractable, extract
-from archive.extract.comments import extract_comments, strip_comments
+from archive.extract.article import NotExtractable, extract_page, parse_page
+from archive.extract.comments import take_comments
 from archive.extract.siterules import refine
 from archive.index.textdiff import content_hash
 from archive.search import fulltext
@@ -33,20 +33,25 @@ def extract_job(
     The source's knowledge applies here: inline comments taken out of the
     page (kept apart), the extraction refined by the source's selectors when
     trafilatura's result fails the source's check, and a fingerprint of the
-    text for sources whose works are reprinted on several sites."""
+    text for sources whose works are reprinted on several sites.
+
+    The body is decoded and parsed once: the comments are taken out of that
+    tree, trafilatura extracts from it (from a copy: it cleans what it is
+    given) and the source's selectors read it."""
     options = options or ExtractionOptions()
     try:
+        page = parse_page(body, content_type)
         comments: list = []
         if options.comments == "typepad":
-            comments = extract_comments(body, content_type)
+            comments = take_comments(page.tree)
             if comments:
-                body = strip_comments(body, content_type)
-        extraction = extract(body, url, content_type=content_type, content_language=content_language)
+                page.pruned()
+        extraction = extract_page(page, url, content_language)
         path = "trafilatura"
         if options.rules is not None or options.language:
             reference = datetime.fromisoformat(captured_at.replace("Z", "+00:00")) if captured_at else None
             extraction, path = refine(
-                extraction, body, url, options.rules, options.language, content_type,
+                extraction, page.tree, url, options.rules, options.language, content_type,
                 content_language=content_language, reference=reference,
             )
     except NotExtractable as exc:

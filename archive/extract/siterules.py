@@ -72,8 +72,11 @@ _PARAGRAPH_BREAK_RE: Final = re.compile(r"\n\s*\n")
 _WORD_RE: Final = re.compile(r"\w+")
 
 
-def parse_html(html: bytes | str, content_type: str | None = None) -> HtmlElement:
-    """Decode (as :func:`archive.extract.decode.decode_html` does) and parse a page into an ``<html>`` tree."""
+def parse_html(html: bytes | str | HtmlElement, content_type: str | None = None) -> HtmlElement:
+    """Decode (as :func:`archive.extract.decode.decode_html` does) and parse a page into an ``<html>`` tree;
+    a page already parsed (:func:`archive.extract.article.parse_page`) is returned as it is."""
+    if isinstance(html, HtmlElement):
+        return html
     text = decode_html(html, content_type)[0] if isinstance(html, bytes) else html
     text = _CONTROL_CHARS_RE.sub("", _LEADING_DECLARATION_RE.sub("", text, count=1))
     if not text.strip():
@@ -176,7 +179,7 @@ def passes_check(extraction: Extraction, *, min_length: int = DEFAULT_MIN_LENGTH
 
 def refine(
     extraction: Extraction,
-    html: bytes,
+    html: bytes | HtmlElement,
     url: str,
     rules: ExtractionRules | None,
     expected_language: str | None,
@@ -185,7 +188,8 @@ def refine(
     content_language: str | None = None,
     reference: datetime | None = None,
 ) -> tuple[Extraction, str]:
-    """Check trafilatura's ``extraction`` of ``html`` and apply the source's ``rules``; return (result, path).
+    """Check trafilatura's ``extraction`` of ``html`` (the body, or its tree as parsed
+    for the extraction) and apply the source's ``rules``; return (result, path).
 
     ``url`` is the URL fetched (kept for error messages and future
     URL-dependent rules); ``expected_language`` the source's ISO 639-1
