@@ -428,3 +428,17 @@ def test_a_prefix_is_searched_as_the_forms_the_index_holds(index, monkeypatch):
     monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
     assert fulltext.forms_with_prefix(index.db.conn, "казах") is None
     assert sorted(urls(index, "Казах*")) == ["1", "2"]
+
+
+# -- issue 12: prefixes as written, full-width letters, authors across scripts, counts
+
+
+def test_full_width_letters_meet_plain_ones():
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Election day", "The election was calm.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "ＥＬＥＣＴＩＯＮ ｎｅｗｓ", "ｅｌｅｃｔｉｏｎｓ held")
+        add(index, "https://a.example/3", "a", "ru", None, "2024-01-03", "Выборы", "Ｋａｚａｋｈｓｔａｎ и Казахстан")
+        for text in ("ｅｌｅｃｔｉｏｎ", "election", "Elections", "ｅｌｅｃｔ＊", '＂ｅｌｅｃｔｉｏｎ ｄａｙ＂'):
+            expected = ["1"] if "day" in text or "ｄａｙ" in text else ["1", "2"]
+            assert sorted(r["url"][-1] for r in search(index, SearchQuery(text=text)).rows) == expected, text
+        assert [r["url"][-1] for r in search(index, SearchQuery(text="Kazakhstan")).rows] == ["3"]

@@ -13,6 +13,7 @@ input reaches SQLite as syntax: every search form is quoted.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -90,8 +91,10 @@ def parse(
     capitalised word, returns (spelling, form) of the same name in the other
     script that the index holds: the word then matches those too.
     ``prefixes``, given a prefix, returns the search forms starting with it
-    that the index holds (None: too many to list)."""
+    that the index holds (None: too many to list). The query is read in
+    Unicode's NFKC form (full-width letters and signs as plain ones)."""
     norm = norm or normaliser()
+    text = unicodedata.normalize("NFKC", text)
     notes: list[str] = []
     tokens = _tokens(text, norm, notes, names, prefixes)
     parser = _Parser(tokens, notes)
