@@ -197,10 +197,7 @@ def build(path: Path, pages: int, progress=print) -> dict:
                 f"INSERT INTO pages ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                 [tuple(r[c] for c in columns) for r in rows],
             )
-            conn.executemany(
-                f"INSERT INTO {fulltext.TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)",
-                search_rows,
-            )
+            fulltext.add_rows(conn, search_rows)
             conn.execute("COMMIT")
             done = min(pages, start + batch - 1)
             if done % 100_000 == 0 or done == pages:

@@ -442,3 +442,23 @@ def test_full_width_letters_meet_plain_ones():
             expected = ["1"] if "day" in text or "ｄａｙ" in text else ["1", "2"]
             assert sorted(r["url"][-1] for r in search(index, SearchQuery(text=text)).rows) == expected, text
         assert [r["url"][-1] for r in search(index, SearchQuery(text="Kazakhstan")).rows] == ["3"]
+
+
+def test_page_counts_follow_inserts_edits_and_rebuilds(index):
+    def counts_are_fts5s_own():
+        conn = index.db.conn
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, {fulltext.TABLE}, 'row')")
+        assert dict(conn.execute("SELECT term, doc FROM temp.vocab")) == dict(
+            conn.execute(f"SELECT form, pages FROM {fulltext.FORMS}")
+        )
+
+    counts_are_fts5s_own()
+    assert fulltext.page_counts(index.db.conn, ["казахста", "protest", "src_svpressa", "nothing"]) == {
+        "казахста": 2, "protest": 2, "src_svpressa": 2, "nothing": 0,
+    }
+    add(index, "https://svpressa.ru/politic/article/1/", "svpressa", "ru", "Ирина Соколова",
+        "2022-01-05T21:13:00+03:00", "Выборы", "Выборы в парламент.", captured="2023-06-01T00:00:00Z")
+    counts_are_fts5s_own()
+    assert fulltext.page_counts(index.db.conn, ["казахста", "протест"]) == {"казахста": 1, "протест": 0}
+    fulltext.rebuild(index.db.conn)
+    counts_are_fts5s_own()

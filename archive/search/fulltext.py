@@ -16,12 +16,19 @@ Contentless rows are deleted by giving FTS5 the values they were indexed
 with; they are computed again from the page, which is exact as long as the
 reduction has not changed. The reduction's version is stored in
 ``search_meta``; when it differs, the whole table is rebuilt.
+
+``search_forms`` keeps, for each search form and filter token, how many pages
+hold it, counted as rows are inserted and deleted: FTS5 can only count a
+term's pages by reading its whole list (a second for a word in most pages),
+and the search needs the counts to choose how to run a query and which forms
+a prefix stands for. ``search_words`` maps each word as written to its form.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -34,6 +41,8 @@ TABLE = "pages_search"
 #: looked up here, so that a search need not load the lemmatiser's
 #: dictionaries (seconds) unless it uses a word no page has.
 WORDS = "search_words"
+#: Each search form and filter token, and how many pages hold it.
+FORMS = "search_forms"
 KEY_SHIFT = 32
 EPOCH = date(1970, 1, 1)
 #: Page columns the search row is made from.
@@ -52,6 +61,7 @@ def create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
     db.execute(f"CREATE TABLE IF NOT EXISTS {WORDS} (word TEXT PRIMARY KEY, form TEXT NOT NULL) WITHOUT ROWID")
     db.execute(f"CREATE INDEX IF NOT EXISTS {WORDS}_form ON {WORDS} (form)")
+    db.execute(f"CREATE TABLE IF NOT EXISTS {FORMS} (form TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID")
     rank = f"bm25({', '.join(str(w) for w in WEIGHTS)})"
     if db.execute(f"SELECT v FROM {TABLE}_config WHERE k = 'rank'").fetchone() != (rank,):
         db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('rank', ?)", [rank])
@@ -142,13 +152,44 @@ def insert(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | N
     """Index a page; returns its search key (also stored in ``pages``)."""
     norm = norm or normaliser()
     values = row(page, norm)
-    db.execute(f"INSERT INTO {TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)", values)
+    add_rows(db, [values])
     db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", word_forms(page, norm))
     db.execute(
         "UPDATE pages SET search_key = ?, month = ? WHERE id = ?",
         [values[0], month_of(page.get("published"), page.get("first_captured")), page["id"]],
     )
     return values[0]
+
+
+def add_rows(db: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
+    """Insert search rows (as :func:`row` makes them) and count their forms."""
+    rows = list(rows)
+    db.executemany(f"INSERT INTO {TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)", rows)
+    db.executemany(
+        f"INSERT INTO {FORMS} (form, pages) VALUES (?, ?)"
+        " ON CONFLICT (form) DO UPDATE SET pages = pages + excluded.pages",
+        _form_counts(rows).items(),
+    )
+
+
+def _form_counts(rows: Iterable[tuple[int, str, str, str, str]]) -> Counter:
+    """How many of ``rows`` hold each form or token (in any column)."""
+    counts: Counter = Counter()
+    for _, *columns in rows:
+        counts.update(set(" ".join(columns).split()))
+    return counts
+
+
+def page_counts(db: sqlite3.Connection, forms: Iterable[str]) -> dict[str, int]:
+    """How many pages hold each of ``forms`` (0 for a form no page has)."""
+    wanted = sorted(set(forms))
+    counts = dict.fromkeys(wanted, 0)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        counts.update(db.execute(
+            f"SELECT form, pages FROM {FORMS} WHERE form IN ({', '.join('?' for _ in chunk)})", chunk
+        ))
+    return counts
 
 
 def words_of(page: Mapping[str, Any]) -> set[str]:
@@ -178,6 +219,9 @@ def delete(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | N
         f"INSERT INTO {TABLE} ({TABLE}, rowid, title, text, comments, meta) VALUES ('delete', ?, ?, ?, ?, ?)",
         [page["search_key"], *values],
     )
+    counts = [(n, form) for form, n in _form_counts([(page["search_key"], *values)]).items()]
+    db.executemany(f"UPDATE {FORMS} SET pages = pages - ? WHERE form = ?", counts)
+    db.executemany(f"DELETE FROM {FORMS} WHERE form = ? AND pages <= 0", [(form,) for _, form in counts])
 
 
 def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None = None) -> None:
@@ -244,6 +288,7 @@ def rebuild(db: sqlite3.Connection, progress: Callable[[str], None] | None = Non
     norm = normaliser()
     db.execute(f"DROP TABLE IF EXISTS {TABLE}")
     db.execute(f"DROP TABLE IF EXISTS {WORDS}")
+    db.execute(f"DROP TABLE IF EXISTS {FORMS}")
     create(db)
     total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
     done = 0

@@ -126,7 +126,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         if len(keys) > RANK_WINDOW:
             ranked_among = RANK_WINDOW
             plan.low = keys[RANK_WINDOW - 1]
-        if prefixes or any(_more_pages_than(index, form, BM25_MAX_PAGES) for form in forms):
+        if prefixes or max(fulltext.page_counts(index.db.conn, forms).values(), default=0) > BM25_MAX_PAGES:
             ranking = "title"
             page_keys = _title_first(index, keys[:RANK_WINDOW], forms, prefixes)[query.offset:query.offset + query.limit]
         else:
@@ -176,13 +176,6 @@ class _Plan:
         from_where, params = self._from_where()
         sql = f"SELECT s.rowid FROM {from_where} ORDER BY rank, s.rowid DESC LIMIT ? OFFSET ?"
         return [r[0] for r in self.index.db.execute(sql, [*params, limit, offset])]
-
-
-def _more_pages_than(index: Index, form: str, limit: int) -> bool:
-    """Whether more than ``limit`` pages hold the search form (reads at most
-    ``limit`` + 1 rowids: a few milliseconds)."""
-    sql = f"SELECT count(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT ?)"
-    return index.db.execute(sql, [f'"{form}"', limit + 1]).fetchone()[0] > limit
 
 
 def _title_first(index: Index, keys: list[int], forms: set[str], prefixes: tuple[str, ...]) -> list[int]:
