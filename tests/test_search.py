@@ -433,6 +433,31 @@ def test_a_prefix_is_searched_as_the_forms_the_index_holds(index, monkeypatch):
 # -- issue 12: prefixes as written, full-width letters, authors across scripts, counts
 
 
+def test_a_prefix_matches_the_words_as_written_not_only_their_forms():
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Town hall", "The renovation of the hall.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Again", "They renovated it twice.")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Other", "Renewal, not the other word.")
+        for prefix in ("renov*", "renovation*", "renovat*", "Renovat*"):
+            found = search(index, SearchQuery(text=prefix))
+            assert sorted(r["url"][-1] for r in found.rows) == ["1", "2"], prefix
+        snippets = [r["snippet"] for r in search(index, SearchQuery(text="renovati*", sort="oldest")).rows]
+        assert snippets == ["The [renovation] of the hall.", "They [renovated] it twice."]  # renovation's form: renov
+
+
+def test_a_prefix_searches_its_most_common_forms_and_says_when_it_is_capped(monkeypatch):
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Harbours", "harbour harbours")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Harbours", "harbour again")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Harbinger", "harbinger")
+        assert fulltext.expand_prefix(index.db.conn, "harb") == fulltext.PrefixForms(("harbour", "harbing"), 2)
+        assert search(index, SearchQuery(text="harb*")).notes == []
+        monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 1)
+        found = search(index, SearchQuery(text="harb*"))
+        assert sorted(r["url"][-1] for r in found.rows) == ["1", "2"]  # the form two pages hold
+        assert found.notes == ["harb* stands for 2 search forms: the 1 that most pages hold were searched"]
+
+
 def test_full_width_letters_meet_plain_ones():
     with Index() as index:
         add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Election day", "The election was calm.")

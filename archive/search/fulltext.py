@@ -30,11 +30,12 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.search.normalise import VERSION, WORD_RE, Normaliser, normaliser
+from archive.search.normalise import VERSION, WORD_RE, Normaliser, compatible, normaliser
 
 TABLE = "pages_search"
 #: Every word indexed (lowercased) and its search form: a query's words are
@@ -60,7 +61,7 @@ def create(db: sqlite3.Connection) -> None:
     )
     db.execute("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
     db.execute(f"CREATE TABLE IF NOT EXISTS {WORDS} (word TEXT PRIMARY KEY, form TEXT NOT NULL) WITHOUT ROWID")
-    db.execute(f"CREATE INDEX IF NOT EXISTS {WORDS}_form ON {WORDS} (form)")
+    db.execute(f"DROP INDEX IF EXISTS {WORDS}_form")  # forms are looked up in FORMS
     db.execute(f"CREATE TABLE IF NOT EXISTS {FORMS} (form TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID")
     rank = f"bm25({', '.join(str(w) for w in WEIGHTS)})"
     if db.execute(f"SELECT v FROM {TABLE}_config WHERE k = 'rank'").fetchone() != (rank,):
@@ -235,20 +236,42 @@ def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None 
         ))
 
 
-#: A prefix standing for more forms than this is left to FTS5's own prefix search.
-PREFIX_FORMS_LIMIT = 500
+#: A prefix query searches at most this many of the forms it stands for: those
+#: most pages hold (an OR of hundreds of forms costs ten times more). 0: FTS5's
+#: own prefix search, which reads every matching form's whole list.
+PREFIX_FORMS_LIMIT = 64
 
 
-def forms_with_prefix(db: sqlite3.Connection, prefix: str) -> list[str] | None:
-    """The search forms starting with ``prefix`` that the index holds
-    (None when there are more than PREFIX_FORMS_LIMIT)."""
-    if not prefix:
+@dataclass(frozen=True)
+class PrefixForms:
+    forms: tuple[str, ...]  # the forms searched, those most pages hold first
+    total: int  # the forms the prefix stands for in all
+
+
+def expand_prefix(db: sqlite3.Connection, word: str, norm: Normaliser | None = None) -> PrefixForms | None:
+    """What a prefix query ``word*`` stands for: the search forms starting
+    with its form prefix (:meth:`Normaliser.prefix`) and the forms of the
+    words written with it (renovat*: renovation, form ``renov``); None when
+    PREFIX_FORMS_LIMIT is 0."""
+    if PREFIX_FORMS_LIMIT <= 0 or not word:
         return None
-    rows = db.execute(
-        f"SELECT DISTINCT form FROM {WORDS} WHERE form >= ? AND form < ? LIMIT ?",
-        [prefix, prefix + "\U0010ffff", PREFIX_FORMS_LIMIT + 1],
-    ).fetchall()
-    return None if len(rows) > PREFIX_FORMS_LIMIT else [form for (form,) in rows]
+    norm = norm or normaliser()
+    start = norm.prefix(word)
+    written = sorted({compatible(word), compatible(word).replace("ё", "е")})
+    end = "\U0010ffff"
+    sql = [f"SELECT form, pages FROM {FORMS} WHERE form >= ? AND form < ? AND instr(form, '_') = 0"]
+    params = [start, start + end]
+    for prefix in written:
+        sql.append(f"SELECT f.form, f.pages FROM {WORDS} w JOIN {FORMS} f ON f.form = w.form WHERE w.word >= ? AND w.word < ?")
+        params += [prefix, prefix + end]
+    rows = db.execute(" UNION ".join(sql) + " ORDER BY 2 DESC, 1", params).fetchall()
+    return PrefixForms(tuple(form for form, _ in rows[:PREFIX_FORMS_LIMIT]), len(rows))
+
+
+def forms_with_prefix(db: sqlite3.Connection, word: str) -> list[str] | None:
+    """The search forms a prefix query ``word*`` searches (see :func:`expand_prefix`)."""
+    expanded = expand_prefix(db, word)
+    return None if expanded is None else list(expanded.forms)
 
 
 #: Russian case endings a name takes (Эскобара, Эскобару, Эскобаром...)

@@ -75,9 +75,11 @@ class ParsedQuery:
         """The search forms and prefixes a matching page may contain (for
         marking them in snippets); what is only under NOT is left out."""
         forms: set[str] = set()
-        prefixes: list[str] = []
+        prefixes: list[Term] = []
         _collect(self.tree, forms, prefixes)
-        return forms, tuple(prefixes)
+        for term in prefixes:
+            forms.update(term.expanded or ())
+        return forms, tuple(term.forms[0] for term in prefixes)
 
 
 def parse(
@@ -90,9 +92,9 @@ def parse(
     :class:`QueryError` if it only excludes words. ``names``, given a
     capitalised word, returns (spelling, form) of the same name in the other
     script that the index holds: the word then matches those too.
-    ``prefixes``, given a prefix, returns the search forms starting with it
-    that the index holds (None: too many to list). The query is read in
-    Unicode's NFKC form (full-width letters and signs as plain ones)."""
+    ``prefixes``, given a prefix as written, returns the search forms it
+    stands for in the index (None: FTS5's own prefix search). The query is
+    read in Unicode's NFKC form (full-width letters and signs as plain ones)."""
     norm = norm or normaliser()
     text = unicodedata.normalize("NFKC", text)
     notes: list[str] = []
@@ -132,7 +134,7 @@ def _tokens(text: str, norm: Normaliser, notes: list[str], names=None, prefixes=
             words = WORD_RE.findall(chunk)
             if len(words) == 1 and chunk.endswith("*") and chunk.rstrip("*").endswith(words[0]):
                 start = norm.prefix(words[0])
-                expanded = prefixes(start) if prefixes else None
+                expanded = prefixes(words[0]) if prefixes else None
                 tokens.append(Term((start,), prefix=True, expanded=tuple(expanded) if expanded is not None else None))
             elif len(words) == 1:
                 form = norm.word(words[0])
@@ -250,10 +252,10 @@ def _fts(tree: Term | Node) -> str:
     return "(" + f" {tree.op} ".join(_fts(child) for child in tree.children) + ")"
 
 
-def _collect(tree: Term | Node, forms: set[str], prefixes: list[str]) -> None:
+def _collect(tree: Term | Node, forms: set[str], prefixes: list[Term]) -> None:
     if isinstance(tree, Term):
         if tree.prefix:
-            prefixes.append(tree.forms[0])
+            prefixes.append(tree)
         else:
             forms.update(tree.forms)
             forms.update(tree.alternatives)

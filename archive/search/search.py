@@ -100,16 +100,24 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         raise UsageError(f"--sort: choose one of {', '.join(SORTS)}")
     parsed = None
     parts = []
-    fulltext.prime(index.db.conn, WORD_RE.findall(" ".join((text, *query.authors))))
+    notes: list[str] = []
+    conn = index.db.conn
+    fulltext.prime(conn, WORD_RE.findall(" ".join((text, *query.authors))))
     if text:
+        capped: list[str] = []
+
+        def prefixes(word: str) -> list[str] | None:
+            expanded = fulltext.expand_prefix(conn, word)
+            if expanded and expanded.total > len(expanded.forms):
+                capped.append(f"{word}* stands for {expanded.total:,} search forms: the {len(expanded.forms)}"
+                              " that most pages hold were searched")
+            return None if expanded is None else list(expanded.forms)
+
         try:
-            parsed = ftsquery.parse(
-                text,
-                names=lambda word: fulltext.names_in_other_script(index.db.conn, word),
-                prefixes=lambda start: fulltext.forms_with_prefix(index.db.conn, start),
-            )
+            parsed = ftsquery.parse(text, names=lambda word: fulltext.names_in_other_script(conn, word), prefixes=prefixes)
         except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
             raise UsageError(str(exc)) from None
+        notes += parsed.notes + capped
         columns = "{title text comments}" if query.comments else ftsquery.TEXT_COLUMNS
         parts.append(f"{columns} : ({parsed.fts()})")
     elif sort == "relevance":
@@ -126,7 +134,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         if len(keys) > RANK_WINDOW:
             ranked_among = RANK_WINDOW
             plan.low = keys[RANK_WINDOW - 1]
-        if prefixes or max(fulltext.page_counts(index.db.conn, forms).values(), default=0) > BM25_MAX_PAGES:
+        if prefixes or max(fulltext.page_counts(conn, forms).values(), default=0) > BM25_MAX_PAGES:
             ranking = "title"
             page_keys = _title_first(index, keys[:RANK_WINDOW], forms, prefixes)[query.offset:query.offset + query.limit]
         else:
@@ -143,7 +151,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     for row in rows:
         row["snippet"] = _snippet_of(row, forms, prefixes) if parsed else None
         row.pop("comments_text", None)
-    return SearchResults(rows, len(keys), more, sort, ranked_among, list(parsed.notes) if parsed else [], ranking)
+    return SearchResults(rows, len(keys), more, sort, ranked_among, notes, ranking)
 
 
 class _Plan:
