@@ -469,6 +469,16 @@ def test_full_width_letters_meet_plain_ones():
         assert [r["url"][-1] for r in search(index, SearchQuery(text="Kazakhstan")).rows] == ["3"]
 
 
+def test_authors_match_across_scripts(index):
+    assert urls(index, "", authors=("Sokolova",)) == ["1"]
+    assert urls(index, "", authors=("Irina Sokolova",)) == ["1"]
+    assert urls(index, "", authors=("Sergey Aksyonov",)) == ["2"]
+    assert urls(index, "", authors=("Эскобар",)) == ["escobar.html"]
+    assert urls(index, "", authors=("Irina Escobar",)) == []  # still every word of the name
+    result = search(index, SearchQuery(text="", authors=("Sokolova",)))
+    assert result.notes == ["--author Sokolova also matches соколова (the name in the other script)"]
+
+
 def test_page_counts_follow_inserts_edits_and_rebuilds(index):
     def counts_are_fts5s_own():
         conn = index.db.conn

@@ -122,7 +122,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         parts.append(f"{columns} : ({parsed.fts()})")
     elif sort == "relevance":
         raise UsageError("--sort relevance needs words to search for")
-    parts += _filter_terms(query)
+    parts += _filter_terms(query, conn, notes)
     low, high, post, params = _ranges(query)
     plan = _Plan(index, " AND ".join(parts), low, high, post, params)
     cap = max(query.offset + query.limit, COUNT_LIMIT, RANK_WINDOW)
@@ -207,7 +207,7 @@ def _title_first(index: Index, keys: list[int], forms: set[str], prefixes: tuple
     return sorted(keys, key=lambda key: (-held(key), -key))
 
 
-def _filter_terms(query: SearchQuery) -> list[str]:
+def _filter_terms(query: SearchQuery, conn, notes: list[str]) -> list[str]:
     norm = normaliser()
     terms = []
 
@@ -221,10 +221,10 @@ def _filter_terms(query: SearchQuery) -> list[str]:
     if query.authors:
         alternatives = []
         for author in query.authors:
-            tokens = fulltext.author_tokens(author, norm)
-            if not tokens:
+            words = [any_of(_author_spellings(conn, word, norm, notes)) for word in WORD_RE.findall(author)]
+            if not words:
                 raise UsageError(f"--author: {author!r} has no name in it")
-            alternatives.append("(" + " AND ".join(f'"{t}"' for t in tokens) + ")")
+            alternatives.append("(" + " AND ".join(words) + ")")
         terms.append("meta : (" + " OR ".join(alternatives) + ")")
     if query.domains:
         tokens = []
@@ -238,6 +238,20 @@ def _filter_terms(query: SearchQuery) -> list[str]:
             tokens.append(fulltext.token("dom", host))
         terms.append("meta : " + any_of(tokens))
     return terms
+
+
+def _author_spellings(conn, word: str, norm, notes: list[str]) -> list[str]:
+    """The ``au_`` tokens of an author's word: its own, and those of its
+    spellings in the other script that some page's byline holds (Sokolova:
+    Соколова), as names in the text match across scripts."""
+    own = fulltext.author_tokens(word, norm)
+    others = {fulltext.token("au", form): spelling for spelling, form in fulltext.names_in_other_script(conn, word)}
+    others.pop(own[0], None)
+    held = fulltext.page_counts(conn, others)
+    found = sorted(t for t in others if held[t])
+    if found:
+        notes.append(f"--author {word} also matches {', '.join(sorted({others[t] for t in found}))} (the name in the other script)")
+    return own + found
 
 
 def _ranges(query: SearchQuery) -> tuple[int, int, list[str], list[Any]]:
