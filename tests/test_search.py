@@ -497,3 +497,17 @@ def test_page_counts_follow_inserts_edits_and_rebuilds(index):
     assert fulltext.page_counts(index.db.conn, ["казахста", "протест"]) == {"казахста": 1, "протест": 0}
     fulltext.rebuild(index.db.conn)
     counts_are_fts5s_own()
+
+
+def test_title_first_relevance_asks_the_title_column_for_every_form(monkeypatch):
+    import archive.search.search as module
+
+    monkeypatch.setattr(module, "BM25_MAX_PAGES", 0)  # every word too common for bm25
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Mice in the barn", "Some mice.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Barn news", "A mouse.")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Weather", "Sun.")
+        result = search(index, SearchQuery(text="mouse"))
+        # mice's form is mous, though the word does not start with it
+        assert result.ranking == "title" and [r["url"][-1] for r in result.rows] == ["1", "2"]
+        assert [r["url"][-1] for r in search(index, SearchQuery(text="mous* barn")).rows] == ["1", "2"]

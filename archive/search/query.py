@@ -81,6 +81,15 @@ class ParsedQuery:
             forms.update(term.expanded or ())
         return forms, tuple(term.forms[0] for term in prefixes)
 
+    def title_terms(self) -> list[str]:
+        """FTS5 expressions, one per search form and one per prefix a
+        matching page may contain (not those only under NOT): the more of
+        them a title holds, the more relevant its page."""
+        forms: set[str] = set()
+        prefixes: list[Term] = []
+        _collect(self.tree, forms, prefixes)
+        return [f'"{form}"' for form in sorted(forms)] + [term.fts() for term in prefixes]
+
 
 def parse(
     text: str,

@@ -136,7 +136,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
             plan.low = keys[RANK_WINDOW - 1]
         if prefixes or max(fulltext.page_counts(conn, forms).values(), default=0) > BM25_MAX_PAGES:
             ranking = "title"
-            page_keys = _title_first(index, keys[:RANK_WINDOW], forms, prefixes)[query.offset:query.offset + query.limit]
+            page_keys = _title_first(index, keys[:RANK_WINDOW], parsed.title_terms())[query.offset:query.offset + query.limit]
         else:
             ranking = "bm25"
             page_keys = plan.ranked(query.limit, query.offset)
@@ -186,25 +186,21 @@ class _Plan:
         return [r[0] for r in self.index.db.execute(sql, [*params, limit, offset])]
 
 
-def _title_first(index: Index, keys: list[int], forms: set[str], prefixes: tuple[str, ...]) -> list[int]:
-    """``keys`` ordered by how many of the query's words their page's title
-    holds, then newest first: the relevance used when a word is too common
-    for bm25 (or the query has a prefix)."""
-    titles: dict[int, str] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        titles.update(index.db.execute(
-            f"SELECT search_key, title FROM pages WHERE search_key IN ({', '.join('?' for _ in chunk)})", chunk
-        ).fetchall())
-    found = {key: candidate_words(title, forms, prefixes) for key, title in titles.items()}
-    fulltext.prime(index.db.conn, {w for words in found.values() for w in words})
-    norm = normaliser()
-
-    def held(key: int) -> int:
-        reduced = {norm.word(w) for w in found.get(key, ())}
-        return len(reduced & forms) + sum(1 for p in prefixes if any(f.startswith(p) for f in reduced))
-
-    return sorted(keys, key=lambda key: (-held(key), -key))
+def _title_first(index: Index, keys: list[int], terms: list[str]) -> list[int]:
+    """``keys`` ordered by how many of the query's ``terms`` (FTS5
+    expressions, see ``ParsedQuery.title_terms``) their page's title holds,
+    then newest first: the relevance used when a word is too common for bm25
+    (or the query has a prefix). One FTS5 query on the title column a term,
+    over the keys' range of rowids."""
+    if not keys:
+        return []
+    held = dict.fromkeys(keys, 0)
+    sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid BETWEEN ? AND ?"
+    for term in terms:
+        for (key,) in index.db.execute(sql, [f"{{title}} : ({term})", min(keys), max(keys)]):
+            if key in held:
+                held[key] += 1
+    return sorted(keys, key=lambda key: (-held[key], -key))
 
 
 def _filter_terms(query: SearchQuery, conn, notes: list[str]) -> list[str]:
