@@ -320,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--json", action="store_true", help="Print JSON instead of the table")
     parser.add_argument("--write", action="store_true", help="Also write bench/results/search-latest.{md,json}")
+    parser.add_argument("--optimize", action="store_true",
+                        help="First merge the full-text index into one segment, as a rebuild leaves it")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
     workdir = None
@@ -329,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(workdir.name) / "index.sqlite"
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     command = "python -m bench.search_index " + " ".join(
-        "--db …" if a == str(args.db) else a for a in (sys.argv[1:] if argv is None else argv)
+        "…" if a == str(args.db) else a for a in (sys.argv[1:] if argv is None else argv)
     )
     if args.reuse:
         built = {"pages": args.pages, **stored_build(path), "reused": True}
@@ -339,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         say(f"building an index of {args.pages:,} pages in {path} ...")
         built = {**build(path, args.pages, say), "command": command, "commit": git_commit()}
         store_build(path, built)
+    if args.optimize:
+        say("merging the full-text index into one segment ...")
+        built["optimize_seconds"] = optimize(path)
+        store_build(path, {k: v for k, v in built.items() if k != "reused"})
     say(f"timing queries ({args.runs} runs each) ...")
     queries = time_queries(path, args.runs, args.pages)
     result = {
@@ -374,6 +380,20 @@ def git_commit() -> str:
     return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
+def optimize(path: Path) -> float:
+    """``fulltext.optimize`` on the index at ``path``; the seconds it took."""
+    import sqlite3
+
+    from archive.search import fulltext
+
+    conn = sqlite3.connect(path)
+    clock = time.perf_counter()
+    with conn:
+        fulltext.optimize(conn)
+    conn.close()
+    return round(time.perf_counter() - clock, 1)
+
+
 def store_build(path: Path, built: dict) -> None:
     """Keep the build's figures in the index, for runs with --reuse."""
     import sqlite3
@@ -407,7 +427,9 @@ def render(result: dict) -> str:
         tables = built.get("search_bytes_per_page", {})
         lines += [
             f"- Index built by `{built.get('command', '?')}` at commit {built.get('commit', '?')}"
-            + (" (reused here)" if built.get("reused") else "") + ".",
+            + (" (reused here)" if built.get("reused") else "")
+            + (f"; merged into one segment (`--optimize`, {built['optimize_seconds']} s)" if "optimize_seconds" in built
+               else "; its full-text index in the segments the build left") + ".",
             f"- Build: {built['build_seconds']:,} s for {built['pages']:,} pages ({built['words']:,} words), "
             f"{built['pages'] / max(built['build_seconds'], 0.001):,.0f} pages/s into SQLite.",
             f"- Size: {built['bytes_per_page']:,} bytes per page in all ({built['fts_bytes_per_page']:,} of them the "

@@ -497,6 +497,7 @@ def test_page_counts_follow_inserts_edits_and_rebuilds(index):
     assert fulltext.page_counts(index.db.conn, ["казахста", "протест"]) == {"казахста": 1, "протест": 0}
     fulltext.rebuild(index.db.conn)
     counts_are_fts5s_own()
+    assert index.db.execute(f"SELECT count(DISTINCT segid) FROM {fulltext.TABLE}_idx").fetchone()[0] == 1
 
 
 def test_title_first_relevance_asks_the_title_column_for_every_form(monkeypatch):

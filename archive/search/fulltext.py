@@ -326,5 +326,17 @@ def rebuild(db: sqlite3.Connection, progress: Callable[[str], None] | None = Non
         last = pages[-1]["id"]
         if progress and total > batch:
             progress(f"search index: {done:,} of {total:,} pages")
+    if done:
+        optimize(db)
     set_version(db)
     return done
+
+
+def optimize(db: sqlite3.Connection) -> None:
+    """Merge the full-text index into one segment. FTS5 writes a segment a
+    transaction and merges them four at a time, so a grown index holds tens
+    of them, which a query visits for each term: a common word ANDed with a
+    filter that excludes it costs about three times less on one segment.
+    Rewrites the whole index (minutes at a million pages): for after a
+    rebuild, not after each page."""
+    db.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
