@@ -512,3 +512,15 @@ def test_title_first_relevance_asks_the_title_column_for_every_form(monkeypatch)
         # mice's form is mous, though the word does not start with it
         assert result.ranking == "title" and [r["url"][-1] for r in result.rows] == ["1", "2"]
         assert [r["url"][-1] for r in search(index, SearchQuery(text="mous* barn")).rows] == ["1", "2"]
+
+
+def test_an_index_made_before_the_counts_is_searched_until_its_rebuild(tmp_path):
+    with Index(tmp_path / "index.sqlite") as index:
+        for page in PAGES:
+            add(index, *page)
+        index.db.execute(f"DROP TABLE {fulltext.FORMS}")
+        index.db.conn.commit()
+    with Index(tmp_path / "index.sqlite", readonly=True) as index:
+        assert sorted(urls(index, "Казах*")) == ["1", "2"]
+        assert urls(index, "Kazakhstan protest") == ["kazakhstan.html"]
+        assert urls(index, "", authors=("Sokolova",)) == ["1"]

@@ -181,9 +181,16 @@ def _form_counts(rows: Iterable[tuple[int, str, str, str, str]]) -> Counter:
     return counts
 
 
+#: The count of every form in an index made before FORMS (read before its rebuild).
+UNKNOWN_COUNT = 1 << 62
+
+
 def page_counts(db: sqlite3.Connection, forms: Iterable[str]) -> dict[str, int]:
-    """How many pages hold each of ``forms`` (0 for a form no page has)."""
+    """How many pages hold each of ``forms`` (0 for a form no page has;
+    UNKNOWN_COUNT for all in an index without counts yet)."""
     wanted = sorted(set(forms))
+    if not has_counts(db):
+        return dict.fromkeys(wanted, UNKNOWN_COUNT)
     counts = dict.fromkeys(wanted, 0)
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
@@ -191,6 +198,11 @@ def page_counts(db: sqlite3.Connection, forms: Iterable[str]) -> dict[str, int]:
             f"SELECT form, pages FROM {FORMS} WHERE form IN ({', '.join('?' for _ in chunk)})", chunk
         ))
     return counts
+
+
+def has_counts(db: sqlite3.Connection) -> bool:
+    """Whether the index keeps FORMS (one made before it is read as it is until its rebuild)."""
+    return db.execute("SELECT 1 FROM sqlite_schema WHERE name = ?", [FORMS]).fetchone() is not None
 
 
 def words_of(page: Mapping[str, Any]) -> set[str]:
@@ -252,8 +264,8 @@ def expand_prefix(db: sqlite3.Connection, word: str, norm: Normaliser | None = N
     """What a prefix query ``word*`` stands for: the search forms starting
     with its form prefix (:meth:`Normaliser.prefix`) and the forms of the
     words written with it (renovat*: renovation, form ``renov``); None when
-    PREFIX_FORMS_LIMIT is 0."""
-    if PREFIX_FORMS_LIMIT <= 0 or not word:
+    PREFIX_FORMS_LIMIT is 0 or the index keeps no counts yet."""
+    if PREFIX_FORMS_LIMIT <= 0 or not word or not has_counts(db):
         return None
     norm = norm or normaliser()
     start = norm.prefix(word)
