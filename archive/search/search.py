@@ -106,7 +106,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     if text:
         capped: list[str] = []
 
-        def prefixes(word: str) -> list[str] | None:
+        def expand(word: str) -> list[str] | None:
             expanded = fulltext.expand_prefix(conn, word)
             if expanded and expanded.total > len(expanded.forms):
                 capped.append(f"{word}* stands for {expanded.total:,} search forms: the {len(expanded.forms)}"
@@ -114,7 +114,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
             return None if expanded is None else list(expanded.forms)
 
         try:
-            parsed = ftsquery.parse(text, names=lambda word: fulltext.names_in_other_script(conn, word), prefixes=prefixes)
+            parsed = ftsquery.parse(text, names=lambda word: fulltext.names_in_other_script(conn, word), prefixes=expand)
         except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
             raise UsageError(str(exc)) from None
         notes += parsed.notes + capped
