@@ -197,10 +197,7 @@ def build(path: Path, pages: int, progress=print) -> dict:
                 f"INSERT INTO pages ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                 [tuple(r[c] for c in columns) for r in rows],
             )
-            conn.executemany(
-                f"INSERT INTO {fulltext.TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)",
-                search_rows,
-            )
+            fulltext.add_rows(conn, search_rows)
             conn.execute("COMMIT")
             done = min(pages, start + batch - 1)
             if done % 100_000 == 0 or done == pages:
@@ -210,6 +207,7 @@ def build(path: Path, pages: int, progress=print) -> dict:
         conn.execute("PRAGMA journal_mode=WAL")
         fts_bytes = conn.execute(f"SELECT sum(length(block)) FROM {fulltext.TABLE}_data").fetchone()[0]
         words = conn.execute("SELECT sum(word_count) FROM pages").fetchone()[0]
+        tables = table_bytes(conn)
     sample = " ".join(corpus.words["en"][:2000]) + " " + " ".join(corpus.words["ru"][:2000])
     from archive.search.normalise import Normaliser
 
@@ -222,8 +220,22 @@ def build(path: Path, pages: int, progress=print) -> dict:
         "pages": pages, "words": words, "build_seconds": round(build_seconds, 1),
         "vocabulary_seconds": round(vocab_seconds, 1), "vocabulary_words": corpus.vocabulary_size,
         "file_bytes": size, "bytes_per_page": round(size / pages), "fts_bytes_per_page": round(fts_bytes / pages),
+        "search_bytes_per_page": {name: round(n / pages) for name, n in tables.items()},
         "normaliser_words_per_second": round(words_per_second),
     }
+
+
+def table_bytes(conn) -> dict[str, int]:
+    """Bytes on disk of each search table (its B-tree indexes included)."""
+    from archive.search import fulltext
+
+    owners = dict(conn.execute("SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')"))
+    sizes: dict[str, int] = {}
+    for name, size in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+        table = owners.get(name, name)
+        if table.startswith((fulltext.TABLE, "search_")):
+            sizes[table] = sizes.get(table, 0) + size
+    return dict(sorted(sizes.items()))
 
 
 def pick_terms(path: Path, runs: int, pages: int) -> dict[str, list[str]]:
@@ -308,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--json", action="store_true", help="Print JSON instead of the table")
     parser.add_argument("--write", action="store_true", help="Also write bench/results/search-latest.{md,json}")
+    parser.add_argument("--optimize", action="store_true",
+                        help="First merge the full-text index into one segment, as a rebuild leaves it")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
     workdir = None
@@ -316,17 +330,26 @@ def main(argv: list[str] | None = None) -> int:
         workdir = tempfile.TemporaryDirectory(prefix="mediarchive-search-bench-")
         path = Path(workdir.name) / "index.sqlite"
     say = (lambda m: print(m, file=sys.stderr, flush=True))
+    command = "python -m bench.search_index " + " ".join(
+        "…" if a == str(args.db) else a for a in (sys.argv[1:] if argv is None else argv)
+    )
     if args.reuse:
-        built = {"pages": args.pages, "reused": str(path)}
+        built = {"pages": args.pages, **stored_build(path), "reused": True}
     else:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
         say(f"building an index of {args.pages:,} pages in {path} ...")
-        built = build(path, args.pages, say)
+        built = {**build(path, args.pages, say), "command": command, "commit": git_commit()}
+        store_build(path, built)
+    if args.optimize:
+        say("merging the full-text index into one segment ...")
+        built["optimize_seconds"] = optimize(path)
+        store_build(path, {k: v for k, v in built.items() if k != "reused"})
     say(f"timing queries ({args.runs} runs each) ...")
     queries = time_queries(path, args.runs, args.pages)
     result = {
         "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": command, "commit": git_commit(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                    f"SQLite {__import__('sqlite3').sqlite_version}",
         "build": built, "queries": queries, "goal_p95_ms": 50,
@@ -345,15 +368,74 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def git_commit() -> str:
+    """The checkout's commit, "+changes" when files differ from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def optimize(path: Path) -> float:
+    """``fulltext.optimize`` on the index at ``path``; the seconds it took."""
+    import sqlite3
+
+    from archive.search import fulltext
+
+    conn = sqlite3.connect(path)
+    clock = time.perf_counter()
+    with conn:
+        fulltext.optimize(conn)
+    conn.close()
+    return round(time.perf_counter() - clock, 1)
+
+
+def store_build(path: Path, built: dict) -> None:
+    """Keep the build's figures in the index, for runs with --reuse."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('bench_build', ?)", [json.dumps(built)])
+    conn.close()
+
+
+def stored_build(path: Path) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute("SELECT value FROM search_meta WHERE key = 'bench_build'").fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    conn.close()
+    return json.loads(row[0]) if row else {}
+
+
 def render(result: dict) -> str:
     built = result["build"]
-    lines = [f"# Search at {built['pages']:,} pages", "", f"Measured {result['measured']} on {result['machine']}.", ""]
+    lines = [
+        f"# Search at {built['pages']:,} pages", "",
+        f"Measured {result['measured']} on {result['machine']}:",
+        f"`{result.get('command', 'python -m bench.search_index')}` at commit {result.get('commit', 'unknown')}.", "",
+    ]
     if "build_seconds" in built:
+        tables = built.get("search_bytes_per_page", {})
         lines += [
+            f"- Index built by `{built.get('command', '?')}` at commit {built.get('commit', '?')}"
+            + (" (reused here)" if built.get("reused") else "")
+            + (f"; merged into one segment (`--optimize`, {built['optimize_seconds']} s)" if "optimize_seconds" in built
+               else "; its full-text index in the segments the build left") + ".",
             f"- Build: {built['build_seconds']:,} s for {built['pages']:,} pages ({built['words']:,} words), "
             f"{built['pages'] / max(built['build_seconds'], 0.001):,.0f} pages/s into SQLite.",
             f"- Size: {built['bytes_per_page']:,} bytes per page in all ({built['fts_bytes_per_page']:,} of them the "
             f"full-text index; the rest is the pages' own text and metadata).",
+            "- Search tables, bytes per page: " + ", ".join(f"`{name}` {n:,}" for name, n in tables.items())
+            + f"; {sum(tables.values()):,} in all." if tables else "",
             f"- Normaliser: {built['normaliser_words_per_second']:,} words/s on one core, cache warming "
             f"(the search forms of {built['vocabulary_words']:,} vocabulary words took {built['vocabulary_seconds']} s).",
             "",

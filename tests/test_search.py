@@ -428,3 +428,99 @@ def test_a_prefix_is_searched_as_the_forms_the_index_holds(index, monkeypatch):
     monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
     assert fulltext.forms_with_prefix(index.db.conn, "казах") is None
     assert sorted(urls(index, "Казах*")) == ["1", "2"]
+
+
+# -- issue 12: prefixes as written, full-width letters, authors across scripts, counts
+
+
+def test_a_prefix_matches_the_words_as_written_not_only_their_forms():
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Town hall", "The renovation of the hall.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Again", "They renovated it twice.")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Other", "Renewal, not the other word.")
+        for prefix in ("renov*", "renovation*", "renovat*", "Renovat*"):
+            found = search(index, SearchQuery(text=prefix))
+            assert sorted(r["url"][-1] for r in found.rows) == ["1", "2"], prefix
+        snippets = [r["snippet"] for r in search(index, SearchQuery(text="renovati*", sort="oldest")).rows]
+        assert snippets == ["The [renovation] of the hall.", "They [renovated] it twice."]  # renovation's form: renov
+
+
+def test_a_prefix_searches_its_most_common_forms_and_says_when_it_is_capped(monkeypatch):
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Harbours", "harbour harbours")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Harbours", "harbour again")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Harbinger", "harbinger")
+        assert fulltext.expand_prefix(index.db.conn, "harb") == fulltext.PrefixForms(("harbour", "harbing"), 2)
+        assert search(index, SearchQuery(text="harb*")).notes == []
+        monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 1)
+        found = search(index, SearchQuery(text="harb*"))
+        assert sorted(r["url"][-1] for r in found.rows) == ["1", "2"]  # the form two pages hold
+        assert found.notes == ["harb* stands for 2 search forms: the 1 that most pages hold were searched"]
+
+
+def test_full_width_letters_meet_plain_ones():
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Election day", "The election was calm.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "ＥＬＥＣＴＩＯＮ ｎｅｗｓ", "ｅｌｅｃｔｉｏｎｓ held")
+        add(index, "https://a.example/3", "a", "ru", None, "2024-01-03", "Выборы", "Ｋａｚａｋｈｓｔａｎ и Казахстан")
+        for text in ("ｅｌｅｃｔｉｏｎ", "election", "Elections", "ｅｌｅｃｔ＊", '＂ｅｌｅｃｔｉｏｎ ｄａｙ＂'):
+            expected = ["1"] if "day" in text or "ｄａｙ" in text else ["1", "2"]
+            assert sorted(r["url"][-1] for r in search(index, SearchQuery(text=text)).rows) == expected, text
+        assert [r["url"][-1] for r in search(index, SearchQuery(text="Kazakhstan")).rows] == ["3"]
+
+
+def test_authors_match_across_scripts(index):
+    assert urls(index, "", authors=("Sokolova",)) == ["1"]
+    assert urls(index, "", authors=("Irina Sokolova",)) == ["1"]
+    assert urls(index, "", authors=("Sergey Aksyonov",)) == ["2"]
+    assert urls(index, "", authors=("Эскобар",)) == ["escobar.html"]
+    assert urls(index, "", authors=("Irina Escobar",)) == []  # still every word of the name
+    result = search(index, SearchQuery(text="", authors=("Sokolova",)))
+    assert result.notes == ["--author Sokolova also matches соколова (the name in the other script)"]
+
+
+def test_page_counts_follow_inserts_edits_and_rebuilds(index):
+    def counts_are_fts5s_own():
+        conn = index.db.conn
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, {fulltext.TABLE}, 'row')")
+        assert dict(conn.execute("SELECT term, doc FROM temp.vocab")) == dict(
+            conn.execute(f"SELECT form, pages FROM {fulltext.FORMS}")
+        )
+
+    counts_are_fts5s_own()
+    assert fulltext.page_counts(index.db.conn, ["казахста", "protest", "src_svpressa", "nothing"]) == {
+        "казахста": 2, "protest": 2, "src_svpressa": 2, "nothing": 0,
+    }
+    add(index, "https://svpressa.ru/politic/article/1/", "svpressa", "ru", "Ирина Соколова",
+        "2022-01-05T21:13:00+03:00", "Выборы", "Выборы в парламент.", captured="2023-06-01T00:00:00Z")
+    counts_are_fts5s_own()
+    assert fulltext.page_counts(index.db.conn, ["казахста", "протест"]) == {"казахста": 1, "протест": 0}
+    fulltext.rebuild(index.db.conn)
+    counts_are_fts5s_own()
+    assert index.db.execute(f"SELECT count(DISTINCT segid) FROM {fulltext.TABLE}_idx").fetchone()[0] == 1
+
+
+def test_title_first_relevance_asks_the_title_column_for_every_form(monkeypatch):
+    import archive.search.search as module
+
+    monkeypatch.setattr(module, "BM25_MAX_PAGES", 0)  # every word too common for bm25
+    with Index() as index:
+        add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Mice in the barn", "Some mice.")
+        add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Barn news", "A mouse.")
+        add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Weather", "Sun.")
+        result = search(index, SearchQuery(text="mouse"))
+        # mice's form is mous, though the word does not start with it
+        assert result.ranking == "title" and [r["url"][-1] for r in result.rows] == ["1", "2"]
+        assert [r["url"][-1] for r in search(index, SearchQuery(text="mous* barn")).rows] == ["1", "2"]
+
+
+def test_an_index_made_before_the_counts_is_searched_until_its_rebuild(tmp_path):
+    with Index(tmp_path / "index.sqlite") as index:
+        for page in PAGES:
+            add(index, *page)
+        index.db.execute(f"DROP TABLE {fulltext.FORMS}")
+        index.db.conn.commit()
+    with Index(tmp_path / "index.sqlite", readonly=True) as index:
+        assert sorted(urls(index, "Казах*")) == ["1", "2"]
+        assert urls(index, "Kazakhstan protest") == ["kazakhstan.html"]
+        assert urls(index, "", authors=("Sokolova",)) == ["1"]

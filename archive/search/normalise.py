@@ -9,7 +9,10 @@ alone ("протестующих" is its own lemma).
 
 A word's script picks its language (Cyrillic: Russian, Latin: English), so
 quotations and names in the other language are reduced correctly inside any
-page. Words in other scripts are only lowercased. Indexed text and queries go
+page. Words in other scripts are only lowercased. Every word is first put in
+Unicode's NFKC form, so that full-width letters (``ｅｌｅｃｔｉｏｎ``),
+ligatures and other compatibility spellings meet their plain spelling.
+Indexed text and queries go
 through the same :class:`Normaliser`, which is what makes them meet: one
 word in, one search form out, so positions (and so phrases) are kept.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from importlib.metadata import version as package_version
 
@@ -32,7 +36,7 @@ import Stemmer
 WORD_RE = re.compile(r"[^\W_]+")
 CYRILLIC_RE = re.compile(r"[а-яё]")
 LATIN_RE = re.compile(r"^[a-z]+$")
-RULES = 2  # bump when the reduction below changes
+RULES = 3  # bump when the reduction below changes (3: NFKC first)
 VERSION = f"{RULES}/simplemma-{package_version('simplemma')}/pystemmer-{package_version('PyStemmer')}"
 CACHE_LIMIT = 1_000_000
 
@@ -68,6 +72,7 @@ class Normaliser:
             self._cache.update(pairs)
 
     def _reduce(self, word: str) -> str:
+        word = compatible(word)
         if CYRILLIC_RE.search(word):
             language = "ru"
         elif LATIN_RE.match(word):
@@ -99,7 +104,7 @@ class Normaliser:
         """The search-form prefix that a prefix query ``word*`` stands for:
         what the word and its search form have in common, so that "Казахстан*"
         still finds Казахстане (form ``казахстан``) and Казахстан (``казахста``)."""
-        lower = word.lower().replace("ё", "е")
+        lower = compatible(word.lower()).replace("ё", "е")
         form = self.word(lower)
         common = 0
         for a, b in zip(lower, form):
@@ -107,6 +112,15 @@ class Normaliser:
                 break
             common += 1
         return lower[:common] if common >= min(len(lower), 3) else lower
+
+
+def compatible(word: str) -> str:
+    """``word`` in NFKC form, lowercased; a word whose NFKC form is no longer
+    one word (½: 1⁄2) is only lowercased, so that a word still gives one form."""
+    if word.isascii():
+        return word.lower()
+    folded = unicodedata.normalize("NFKC", word).lower()
+    return folded if WORD_RE.fullmatch(folded) else word.lower()
 
 
 _shared: Normaliser | None = None

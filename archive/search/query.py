@@ -13,6 +13,7 @@ input reaches SQLite as syntax: every search form is quoted.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -74,9 +75,20 @@ class ParsedQuery:
         """The search forms and prefixes a matching page may contain (for
         marking them in snippets); what is only under NOT is left out."""
         forms: set[str] = set()
-        prefixes: list[str] = []
+        prefixes: list[Term] = []
         _collect(self.tree, forms, prefixes)
-        return forms, tuple(prefixes)
+        for term in prefixes:
+            forms.update(term.expanded or ())
+        return forms, tuple(term.forms[0] for term in prefixes)
+
+    def title_terms(self) -> list[str]:
+        """FTS5 expressions, one per search form and one per prefix a
+        matching page may contain (not those only under NOT): the more of
+        them a title holds, the more relevant its page."""
+        forms: set[str] = set()
+        prefixes: list[Term] = []
+        _collect(self.tree, forms, prefixes)
+        return [f'"{form}"' for form in sorted(forms)] + [term.fts() for term in prefixes]
 
 
 def parse(
@@ -89,9 +101,11 @@ def parse(
     :class:`QueryError` if it only excludes words. ``names``, given a
     capitalised word, returns (spelling, form) of the same name in the other
     script that the index holds: the word then matches those too.
-    ``prefixes``, given a prefix, returns the search forms starting with it
-    that the index holds (None: too many to list)."""
+    ``prefixes``, given a prefix as written, returns the search forms it
+    stands for in the index (None: FTS5's own prefix search). The query is
+    read in Unicode's NFKC form (full-width letters and signs as plain ones)."""
     norm = norm or normaliser()
+    text = unicodedata.normalize("NFKC", text)
     notes: list[str] = []
     tokens = _tokens(text, norm, notes, names, prefixes)
     parser = _Parser(tokens, notes)
@@ -129,7 +143,7 @@ def _tokens(text: str, norm: Normaliser, notes: list[str], names=None, prefixes=
             words = WORD_RE.findall(chunk)
             if len(words) == 1 and chunk.endswith("*") and chunk.rstrip("*").endswith(words[0]):
                 start = norm.prefix(words[0])
-                expanded = prefixes(start) if prefixes else None
+                expanded = prefixes(words[0]) if prefixes else None
                 tokens.append(Term((start,), prefix=True, expanded=tuple(expanded) if expanded is not None else None))
             elif len(words) == 1:
                 form = norm.word(words[0])
@@ -247,10 +261,10 @@ def _fts(tree: Term | Node) -> str:
     return "(" + f" {tree.op} ".join(_fts(child) for child in tree.children) + ")"
 
 
-def _collect(tree: Term | Node, forms: set[str], prefixes: list[str]) -> None:
+def _collect(tree: Term | Node, forms: set[str], prefixes: list[Term]) -> None:
     if isinstance(tree, Term):
         if tree.prefix:
-            prefixes.append(tree.forms[0])
+            prefixes.append(tree)
         else:
             forms.update(tree.forms)
             forms.update(tree.alternatives)

@@ -100,21 +100,29 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         raise UsageError(f"--sort: choose one of {', '.join(SORTS)}")
     parsed = None
     parts = []
-    fulltext.prime(index.db.conn, WORD_RE.findall(" ".join((text, *query.authors))))
+    notes: list[str] = []
+    conn = index.db.conn
+    fulltext.prime(conn, WORD_RE.findall(" ".join((text, *query.authors))))
     if text:
+        capped: list[str] = []
+
+        def expand(word: str) -> list[str] | None:
+            expanded = fulltext.expand_prefix(conn, word)
+            if expanded and expanded.total > len(expanded.forms):
+                capped.append(f"{word}* stands for {expanded.total:,} search forms: the {len(expanded.forms)}"
+                              " that most pages hold were searched")
+            return None if expanded is None else list(expanded.forms)
+
         try:
-            parsed = ftsquery.parse(
-                text,
-                names=lambda word: fulltext.names_in_other_script(index.db.conn, word),
-                prefixes=lambda start: fulltext.forms_with_prefix(index.db.conn, start),
-            )
+            parsed = ftsquery.parse(text, names=lambda word: fulltext.names_in_other_script(conn, word), prefixes=expand)
         except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
             raise UsageError(str(exc)) from None
+        notes += parsed.notes + capped
         columns = "{title text comments}" if query.comments else ftsquery.TEXT_COLUMNS
         parts.append(f"{columns} : ({parsed.fts()})")
     elif sort == "relevance":
         raise UsageError("--sort relevance needs words to search for")
-    parts += _filter_terms(query)
+    parts += _filter_terms(query, conn, notes)
     low, high, post, params = _ranges(query)
     plan = _Plan(index, " AND ".join(parts), low, high, post, params)
     cap = max(query.offset + query.limit, COUNT_LIMIT, RANK_WINDOW)
@@ -126,9 +134,9 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         if len(keys) > RANK_WINDOW:
             ranked_among = RANK_WINDOW
             plan.low = keys[RANK_WINDOW - 1]
-        if prefixes or any(_more_pages_than(index, form, BM25_MAX_PAGES) for form in forms):
+        if prefixes or max(fulltext.page_counts(conn, forms).values(), default=0) > BM25_MAX_PAGES:
             ranking = "title"
-            page_keys = _title_first(index, keys[:RANK_WINDOW], forms, prefixes)[query.offset:query.offset + query.limit]
+            page_keys = _title_first(index, keys[:RANK_WINDOW], parsed.title_terms())[query.offset:query.offset + query.limit]
         else:
             ranking = "bm25"
             page_keys = plan.ranked(query.limit, query.offset)
@@ -143,7 +151,7 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
     for row in rows:
         row["snippet"] = _snippet_of(row, forms, prefixes) if parsed else None
         row.pop("comments_text", None)
-    return SearchResults(rows, len(keys), more, sort, ranked_among, list(parsed.notes) if parsed else [], ranking)
+    return SearchResults(rows, len(keys), more, sort, ranked_among, notes, ranking)
 
 
 class _Plan:
@@ -178,35 +186,24 @@ class _Plan:
         return [r[0] for r in self.index.db.execute(sql, [*params, limit, offset])]
 
 
-def _more_pages_than(index: Index, form: str, limit: int) -> bool:
-    """Whether more than ``limit`` pages hold the search form (reads at most
-    ``limit`` + 1 rowids: a few milliseconds)."""
-    sql = f"SELECT count(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT ?)"
-    return index.db.execute(sql, [f'"{form}"', limit + 1]).fetchone()[0] > limit
+def _title_first(index: Index, keys: list[int], terms: list[str]) -> list[int]:
+    """``keys`` ordered by how many of the query's ``terms`` (FTS5
+    expressions, see ``ParsedQuery.title_terms``) their page's title holds,
+    then newest first: the relevance used when a word is too common for bm25
+    (or the query has a prefix). One FTS5 query on the title column a term,
+    over the keys' range of rowids."""
+    if not keys:
+        return []
+    held = dict.fromkeys(keys, 0)
+    sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid BETWEEN ? AND ?"
+    for term in terms:
+        for (key,) in index.db.execute(sql, [f"{{title}} : ({term})", min(keys), max(keys)]):
+            if key in held:
+                held[key] += 1
+    return sorted(keys, key=lambda key: (-held[key], -key))
 
 
-def _title_first(index: Index, keys: list[int], forms: set[str], prefixes: tuple[str, ...]) -> list[int]:
-    """``keys`` ordered by how many of the query's words their page's title
-    holds, then newest first: the relevance used when a word is too common
-    for bm25 (or the query has a prefix)."""
-    titles: dict[int, str] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        titles.update(index.db.execute(
-            f"SELECT search_key, title FROM pages WHERE search_key IN ({', '.join('?' for _ in chunk)})", chunk
-        ).fetchall())
-    found = {key: candidate_words(title, forms, prefixes) for key, title in titles.items()}
-    fulltext.prime(index.db.conn, {w for words in found.values() for w in words})
-    norm = normaliser()
-
-    def held(key: int) -> int:
-        reduced = {norm.word(w) for w in found.get(key, ())}
-        return len(reduced & forms) + sum(1 for p in prefixes if any(f.startswith(p) for f in reduced))
-
-    return sorted(keys, key=lambda key: (-held(key), -key))
-
-
-def _filter_terms(query: SearchQuery) -> list[str]:
+def _filter_terms(query: SearchQuery, conn, notes: list[str]) -> list[str]:
     norm = normaliser()
     terms = []
 
@@ -220,10 +217,10 @@ def _filter_terms(query: SearchQuery) -> list[str]:
     if query.authors:
         alternatives = []
         for author in query.authors:
-            tokens = fulltext.author_tokens(author, norm)
-            if not tokens:
+            words = [any_of(_author_spellings(conn, word, norm, notes)) for word in WORD_RE.findall(author)]
+            if not words:
                 raise UsageError(f"--author: {author!r} has no name in it")
-            alternatives.append("(" + " AND ".join(f'"{t}"' for t in tokens) + ")")
+            alternatives.append("(" + " AND ".join(words) + ")")
         terms.append("meta : (" + " OR ".join(alternatives) + ")")
     if query.domains:
         tokens = []
@@ -237,6 +234,20 @@ def _filter_terms(query: SearchQuery) -> list[str]:
             tokens.append(fulltext.token("dom", host))
         terms.append("meta : " + any_of(tokens))
     return terms
+
+
+def _author_spellings(conn, word: str, norm, notes: list[str]) -> list[str]:
+    """The ``au_`` tokens of an author's word: its own, and those of its
+    spellings in the other script that some page's byline holds (Sokolova:
+    Соколова), as names in the text match across scripts."""
+    own = fulltext.author_tokens(word, norm)
+    others = {fulltext.token("au", form): spelling for spelling, form in fulltext.names_in_other_script(conn, word)}
+    others.pop(own[0], None)
+    held = fulltext.page_counts(conn, others)
+    found = sorted(t for t in others if held[t])
+    if found:
+        notes.append(f"--author {word} also matches {', '.join(sorted({others[t] for t in found}))} (the name in the other script)")
+    return own + found
 
 
 def _ranges(query: SearchQuery) -> tuple[int, int, list[str], list[Any]]:
