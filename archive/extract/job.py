@@ -65,6 +65,7 @@ def extract_job(
     result["content_hash"] = content_hash(result.get("title"), result.get("author"), result.get("text"))
     # and the words' search forms: the lemmatiser is the costliest part of indexing for search
     result["search_words"] = fulltext.word_forms(result)
+    result["search_texts"] = fulltext.texts(result)
     if options.reprints and result.get("text"):
         from archive.extract.reprints import fingerprint
 

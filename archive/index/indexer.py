@@ -344,7 +344,7 @@ class Indexer:
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
         normaliser().remember(outcome.get("search_words") or ())
-        self.index.add_page(row, record_id=record.record_id)
+        self.index.add_page(row, record_id=record.record_id, search_texts=outcome.get("search_texts"))
         digest = outcome.get("content_hash") or content_hash(row["title"], row["author"], row["text"])
         self.index.set_capture_fields(record.record_id, {"content_hash": digest})
         self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}

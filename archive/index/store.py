@@ -209,14 +209,16 @@ class Index:
             assignments = ", ".join(f"[{k}] = ?" for k in values)
             self.db.execute(f"UPDATE captures SET {assignments} WHERE record_id = ?", [*values.values(), record_id])
 
-    def add_page(self, row: Mapping[str, Any], *, record_id: str) -> None:
+    def add_page(self, row: Mapping[str, Any], *, record_id: str, search_texts: tuple[str, ...] | None = None) -> None:
         """Record the extraction of capture ``record_id``. A page keeps the
         extraction of its newest capture (by capture time, then record ID,
-        so the outcome does not depend on the order files are indexed)."""
+        so the outcome does not depend on the order files are indexed).
+        ``search_texts``: :func:`archive.search.fulltext.texts` of ``row``,
+        when the extraction worker computed them."""
         with self.db.atomic():
-            self._add_page(dict(row), record_id)
+            self._add_page(dict(row), record_id, search_texts)
 
-    def _add_page(self, row: dict[str, Any], record_id: str) -> None:
+    def _add_page(self, row: dict[str, Any], record_id: str, reduced: tuple[str, ...] | None) -> None:
         current = self.db.execute(
             "SELECT p.id, p.first_captured, c.captured_at, c.record_id FROM pages p "
             "LEFT JOIN captures c ON c.id = p.capture_id WHERE p.url = ?",
@@ -225,13 +227,14 @@ class Index:
         if current is None:
             row["first_captured"] = row["last_captured"]
             page_id = self.db["pages"].insert(row).last_pk
-            fulltext.insert(self.db.conn, fulltext.fetch(self.db.conn, "id = ?", [page_id])[0])
+            fulltext.insert(self.db.conn, fulltext.fetch(self.db.conn, "id = ?", [page_id])[0], reduced=reduced)
             return
         page_id, first, newest_at, newest_record = current
         before = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
         row["first_captured"] = min(first or row["last_captured"], row["last_captured"])
         if newest_at is not None and (newest_at, newest_record) > (row["last_captured"], record_id):
             self.db["pages"].update(page_id, {"first_captured": row["first_captured"]})
+            reduced = None  # the page keeps its newer text: not this row's
         else:
             if row.get("text") != before.get("text"):
                 self.db.execute(history.KEEP_VERSION_TEXT.format(urls="?"), [row["url"]])
@@ -239,7 +242,7 @@ class Index:
         after = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
         if fulltext.changed(before, after):
             fulltext.delete(self.db.conn, before)
-            fulltext.insert(self.db.conn, after)
+            fulltext.insert(self.db.conn, after, reduced=reduced)
 
     def resolve_revisits(self) -> int:
         """Point each revisit at the capture holding its payload: the record

@@ -138,21 +138,38 @@ def meta(page: Mapping[str, Any], norm: Normaliser) -> str:
     return " ".join(tokens)
 
 
-def row(page: Mapping[str, Any], norm: Normaliser) -> tuple[int, str, str, str, str]:
-    """(rowid, title, text, comments, meta) of a page's search row."""
+#: The page's fields whose words the search row holds as search forms.
+TEXT_COLUMNS = ("title", "text", "comments_text")
+
+
+def texts(page: Mapping[str, Any], norm: Normaliser | None = None) -> tuple[str, ...]:
+    """The search forms of the page's TEXT_COLUMNS, as the search row holds
+    them. The extraction workers compute these (the costliest part of a
+    search row), so that the process writing the index need not."""
+    norm = norm or normaliser()
+    return tuple(norm.text(page.get(column)) for column in TEXT_COLUMNS)
+
+
+def row(
+    page: Mapping[str, Any], norm: Normaliser, reduced: tuple[str, ...] | None = None
+) -> tuple[int, str, str, str, str]:
+    """(rowid, title, text, comments, meta) of a page's search row;
+    ``reduced``: :func:`texts` of the page, computed before."""
     return (
         search_key(page["id"], page.get("published"), page.get("first_captured")),
-        norm.text(page.get("title")),
-        norm.text(page.get("text")),
-        norm.text(page.get("comments_text")),
+        *(reduced if reduced is not None else texts(page, norm)),
         meta(page, norm),
     )
 
 
-def insert(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None) -> int:
-    """Index a page; returns its search key (also stored in ``pages``)."""
+def insert(
+    db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None,
+    reduced: tuple[str, ...] | None = None,
+) -> int:
+    """Index a page; returns its search key (also stored in ``pages``).
+    ``reduced``: :func:`texts` of this page as it is, computed before."""
     norm = norm or normaliser()
-    values = row(page, norm)
+    values = row(page, norm, reduced)
     add_rows(db, [values])
     db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", word_forms(page, norm))
     db.execute(
