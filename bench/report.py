@@ -89,8 +89,10 @@ def goals(result: dict) -> list[dict]:
          size["ratio"] <= 1.0 if size else None),
         (f"1M-page search: query types with p95 > {SEARCH_P95_MS} ms (bench/results/search-latest.md)",
          f"{sum(q['p95_ms'] > SEARCH_P95_MS for q in search['queries'])} of {len(search['queries'])} "
-         f"(measured {search['measured']})" if search else "not measured",
-         not any(q["p95_ms"] > SEARCH_P95_MS for q in search["queries"]) if search else None),
+         f"at {search['build']['pages']:,} pages (measured {search['measured']})" if search else "not measured",
+         # measured at fewer pages than the goal's million: not judged
+         not any(q["p95_ms"] > SEARCH_P95_MS for q in search["queries"])
+         if search and search["build"]["pages"] >= 1_000_000 else None),
         ("reindex of (c)'s archive >= 90% of 2 / (extraction CPU a page)",
          f"{reindex['pages_per_s']:.1f} pages/s vs 2 / {result['extraction_alone']['cpu_ms_per_article']} ms = "
          f"{2000 / result['extraction_alone']['cpu_ms_per_article']:.1f} pages/s: "
@@ -144,7 +146,7 @@ def _table(condition: dict) -> list[str]:
 
 
 def _verdict(met: bool | None) -> str:
-    return "not measured" if met is None else "met" if met else "**not met**"
+    return "not judged" if met is None else "met" if met else "**not met**"
 
 
 def _memory_section(memory: dict | None) -> list[str]:
