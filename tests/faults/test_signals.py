@@ -229,12 +229,15 @@ def generated_warc(path: Path, pages: int) -> Path:
 
 
 def test_ctrl_c_during_an_import(tmp_path):
-    warc = generated_warc(tmp_path / "council.warc.gz", 500)
+    # 2,000 pages: the workers warm up (about 1 s of CPU each) before their first
+    # page, and then take about 4 ms a page, so the file outlasts the signal
+    warc = generated_warc(tmp_path / "council.warc.gz", 2000)
     data = tmp_path / "data"
     run = Run(["import", str(warc), "--data", str(data)], tmp_path)
     try:
-        # while the extraction workers are busy with the pages: 1.5 s of their CPU (about a third of the file)
-        wait_until(lambda: workers_cpu_seconds(run.process.pid) >= 1.5, run)
+        # while the extraction workers are busy with the pages: 3 s of their CPU,
+        # past their warm-up and well before the end of the file
+        wait_until(lambda: workers_cpu_seconds(run.process.pid) >= 3.0, run)
         assert run.process.poll() is None, "the import ended before the signal"
         run.signal(signal.SIGINT, group=True)
         returncode = run.wait(60)
