@@ -59,6 +59,7 @@ def _started() -> None:
 
 def _worker_init(parent: int, warm: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from birth: see _children_deaf_to_ctrl_c
     die_with_parent(parent)
     if warm:  # libraries and models loaded before the first page's time limit starts
         try:
@@ -69,18 +70,18 @@ def _worker_init(parent: int, warm: bool) -> None:
 
 @contextmanager
 def _children_deaf_to_ctrl_c() -> Iterator[None]:
-    """Processes started in here inherit SIGINT ignored, from their first
-    instruction: a Ctrl-C (SIGINT to the whole process group) while a
-    worker is still importing would otherwise print its traceback."""
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: no signal handling here
-        yield
-        return
+    """Processes started in here inherit SIGINT blocked, from their first
+    instruction (a worker ignores it, then unblocks it: :func:`_worker_init`):
+    a Ctrl-C (SIGINT to the whole process group) while a worker is still
+    importing would otherwise print its traceback. Blocked, not ignored, in
+    this process: a Ctrl-C that comes meanwhile is held and delivered when
+    the block ends, never lost (ignoring it here could lose the one Ctrl-C
+    of an import: every page's job is handed over in here)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class ExtractionPool:
