@@ -43,6 +43,10 @@ def workers_cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """A command started in a session of its own, stderr to a file, its descendants tracked."""
 
@@ -54,6 +58,9 @@ class Run:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", *args], cwd=REPO,
             stdout=self._stdout, stderr=self._stderr, start_new_session=True,
+            # a terminal's Ctrl-C as a user has it, even when the tests run as a
+            # background job (whose shell starts them with SIGINT ignored)
+            preexec_fn=_default_ctrl_c,
         )
         self.seen: dict[int, str] = {}
         self.stderr_at_signal = 0
