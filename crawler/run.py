@@ -8,6 +8,7 @@ process: call :func:`run_crawl` once.
 from __future__ import annotations
 
 import signal
+from contextlib import nullcontext
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -206,14 +207,15 @@ def routine_run(
                 for source in sources
             }
         settings = crawler_settings(datadir.warcs, overrides)
-        with SegmentIndexer(ingest) as segments:
+        # an indexer process only for a crawl that writes segments and indexes them
+        with SegmentIndexer(ingest) if index and not from_warc else nullcontext() as segments:
             reports, stopped_by = run_crawl(
                 sources, settings, states,
-                on_first_article=segments.warm_up if index else None,
-                on_warc_closed=segments.closed if index else None,
+                on_first_article=segments.warm_up if segments else None,
+                on_warc_closed=segments.closed if segments else None,
                 backfill=backfill, since=since,
             )
-            if stopped_by is None and not any(r.disk_full for r in reports):
+            if segments and stopped_by is None and not any(r.disk_full for r in reports):
                 segments.finish()  # what it had left, then any error it met
         report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
         report.warc_bytes = sum(r.warc_bytes for r in reports)
