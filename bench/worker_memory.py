@@ -2,7 +2,7 @@
 
     python -m bench.worker_memory [--json]
 
-A fresh interpreter (as the indexer's spawned workers are) imports what a
+A fresh interpreter (as the pool's forkserver is) imports what a
 worker imports, one library after another, loads py3langid's model, extracts
 an English and then a Russian page of the Zyte benchmark step by step
 (trafilatura and language, then the search forms, then the whole job), the

@@ -1,4 +1,4 @@
-"""Jobs for tests/test_pool.py, importable by spawned worker processes."""
+"""Jobs for tests/test_pool.py, importable by the workers (forked from a fresh forkserver)."""
 
 from __future__ import annotations
 

@@ -67,3 +67,11 @@ def gone_within(processes: dict[int, str], seconds: float) -> list[int]:
     while alive(processes) and time.monotonic() < deadline:
         time.sleep(0.1)
     return alive(processes)
+
+
+def extraction_workers(pid: int) -> list[int]:
+    """The live extraction workers under ``pid``: the children of its pool's
+    forkserver (forked, so they share its command line)."""
+    under = descendants(pid)
+    servers = {child for child in under if "multiprocessing.forkserver" in cmdline(child)}
+    return [child for child in alive(under) if (fields := stat(child)) and int(fields[1]) in servers]

@@ -179,7 +179,7 @@ def test_the_extraction_workers_reduce_the_words_not_the_indexing_process(tmp_pa
     def not_here(self, word):
         raise AssertionError(f"the indexing process reduced {word!r}: the workers should have")
 
-    monkeypatch.setattr(textnorm.Normaliser, "_reduce", not_here)  # this process only: workers are spawned
+    monkeypatch.setattr(textnorm.Normaliser, "_reduce", not_here)  # this process only: workers come from a fresh forkserver
     with Indexer(index, workers=1) as indexer:
         assert indexer.index_directory(tmp_path).pages == 2
     # (words the index holds: a search needs no reduction either)

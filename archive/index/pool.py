@@ -15,7 +15,16 @@ the run. So:
   second time is known for certain: it is failed, not tried a third time.
 
 Workers ignore SIGINT (Ctrl-C is the main process's to handle, once) and
-die with the main process (``PR_SET_PDEATHSIG``), however it ends.
+die with the main process, however it ends.
+
+Workers are forked from a forkserver (a fresh interpreter the pool starts,
+the process's one forkserver) that has imported :mod:`archive.extract.warm`:
+libraries, models and dictionaries are loaded once and their pages shared by
+every worker. Spawned workers loaded a copy each (133 MB a worker, 73 MB of
+it py3langid's model), and forking the pool's owner would copy a crawl's
+reactor, threads and open index into every worker. The workers end when the
+pool's owner ends (each waits on its pidfd), and the forkserver once they
+and the owner have gone (EOF on the pipe they hold).
 """
 
 from __future__ import annotations
@@ -25,12 +34,15 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import Any
 
 from archive.extract.job import JobFailed, run_job, warm_up_job
@@ -41,6 +53,8 @@ DEFAULT_PAGE_TIMEOUT = 60.0
 #: Past the page's own limit, how long the parent waits before killing the pool.
 HARD_GRACE = 30.0
 _PR_SET_PDEATHSIG = 1
+#: What the forkserver imports before it forks the first worker.
+PRELOAD = ["archive.extract.warm"]
 
 
 def die_with_parent(parent: int) -> None:
@@ -57,10 +71,43 @@ def _started() -> None:
     """The job that makes the pool start a worker."""
 
 
-def _worker_init(parent: int, warm: bool) -> None:
+def forget_inherited_forkserver() -> None:
+    """In a process forked from one that had started its forkserver: that
+    forkserver is the parent's, which this process can neither wait for nor
+    keep alive. Forget it; this process's first pool starts its own."""
+    server = forkserver._forkserver  # no public way: multiprocessing keeps one per process, never reset on fork
+    if server._forkserver_pid is None:
+        return
+    if server._forkserver_alive_fd is not None:
+        try:
+            os.close(server._forkserver_alive_fd)
+        except OSError:
+            pass
+    server.__init__()
+
+
+def _die_with(owner: int) -> None:
+    """End this worker as soon as ``owner`` (the pool's process) ends.
+
+    Not through the forkserver, its parent: the forkserver ends when no
+    process holds the pipe it watches, and every worker holds a copy."""
+    try:
+        pidfd = os.pidfd_open(owner)
+    except ProcessLookupError:  # it died while this worker was being forked
+        os._exit(1)
+
+    def wait() -> None:
+        select.select([pidfd], [], [])  # readable once the owner has ended
+        os._exit(1)
+
+    threading.Thread(target=wait, name="die-with-owner", daemon=True).start()
+
+
+def _worker_init(owner: int, warm: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from birth: see _children_deaf_to_ctrl_c
-    die_with_parent(parent)
+    die_with_parent(os.getppid())  # the forkserver: should it be killed, the pool starts another
+    _die_with(owner)
     if warm:  # libraries and models loaded before the first page's time limit starts
         try:
             warm_up_job()
@@ -119,7 +166,7 @@ class ExtractionPool:
         """Start the workers now (each loads its libraries on a small page as it starts)."""
         if self.workers:
             executor = self._get_executor()
-            for _ in range(self.workers):  # a spawn pool starts one worker per job waiting
+            for _ in range(self.workers):  # the pool starts one worker per job waiting
                 with _children_deaf_to_ctrl_c():
                     executor.submit(_started)
 
@@ -154,8 +201,10 @@ class ExtractionPool:
 
     def _get_executor(self) -> cf.ProcessPoolExecutor:
         if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)  # read when the forkserver starts (with the first worker)
             self._executor = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=self.workers, mp_context=context,
                 initializer=_worker_init, initargs=(os.getpid(), self.job is run_job),
             )
         return self._executor

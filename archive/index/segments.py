@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from archive.errors import MediarchiveError
 from archive.index.indexer import IndexStats
-from archive.index.pool import die_with_parent
+from archive.index.pool import die_with_parent, forget_inherited_forkserver
 from archive.index.store import Index
 from archive.resources import domain_error
 
@@ -134,6 +134,7 @@ def _serve(ingest: Ingest, conn: Connection, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     die_with_parent(parent)
+    forget_inherited_forkserver()  # its workers come from a forkserver of its own
     stats, error = IndexStats(), None
     index = indexer = None
     warcs = ingest.data.warcs.resolve()

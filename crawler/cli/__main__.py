@@ -1,4 +1,4 @@
 from crawler.cli import main
 
-if __name__ == "__main__":  # not when a spawned worker imports the main module as __mp_main__
+if __name__ == "__main__":  # not when an extraction worker imports the main module as __mp_main__
     main()

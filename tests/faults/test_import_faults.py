@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.processes import alive, cmdline, descendants
+from tests.processes import alive, cmdline, descendants, extraction_workers
 from tests.indexdb import rows
 from tests.commands import assert_no_traceback, cli, run
 
@@ -66,10 +66,6 @@ def sha1(path: Path) -> str:
 def imported_files(data: Path) -> list[Path]:
     folder = data / "warcs" / "imported"
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-
-
-def extraction_workers(pid: int) -> list[int]:
-    return [c for c in alive(descendants(pid)) if "spawn_main" in cmdline(c) and "resource_tracker" not in cmdline(c)]
 
 
 def wait_for(predicate, timeout: float, process: subprocess.Popen | None = None, step: float = 0.05):

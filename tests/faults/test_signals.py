@@ -23,7 +23,7 @@ from warcio.warcwriter import WARCWriter
 
 from tests.localsite import LocalSite
 from tests.commands import write_config
-from tests.processes import alive, cmdline, descendants, gone_within, kill_all, stat
+from tests.processes import alive, cmdline, descendants, extraction_workers, gone_within, kill_all, stat
 
 REPO = Path(__file__).resolve().parents[2]
 INTERRUPTED = 130
@@ -34,11 +34,12 @@ TERMINATED = 143
 
 
 def workers_cpu_seconds(pid: int) -> float:
-    """CPU time used so far by the extraction workers (multiprocessing children) under ``pid``."""
+    """CPU time used so far by the extraction workers under ``pid``: the
+    children of its forkserver (whose own CPU, its imports, is not counted)."""
     ticks = 0
-    for child in alive(descendants(pid)):
+    for child in extraction_workers(pid):
         fields = stat(child)
-        if fields and "spawn_main" in cmdline(child):
+        if fields:
             ticks += int(fields[11]) + int(fields[12])  # utime + stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -194,7 +195,7 @@ def test_sigkill_of_the_main_crawl_process_leaves_no_children(site, tmp_path):
     run, data = start_crawl(site, tmp_path, 0)
     try:
         def extracting() -> bool:
-            return any("spawn_main" in cmdline(pid) for pid in alive(descendants(run.process.pid)))
+            return bool(extraction_workers(run.process.pid))
         wait_until(extracting, run, timeout=120)
         family = run.track()
         assert len(family) >= 2, [cmdline(pid) for pid in family]
