@@ -1,6 +1,6 @@
 """All benchmarks in one run; writes bench/results/latest.md and latest.json.
 
-    python -m bench            # the full run (about 30-40 min on 2 cores)
+    python -m bench            # the full run (about 2 hours on 2 cores)
     python -m bench --quick    # a smoke run (a few minutes): small sites, one round
     python -m bench --no-memory && python -m bench --memory-only   # the same in two parts
 
@@ -11,9 +11,9 @@ the index's size by table; CPU of extraction alone, and of our extraction
 job against plain trafilatura; a reindex of (c)'s archive; the recrawl of
 the unchanged site; memory over a 100,000-page full-pipeline crawl;
 extraction F1 on the Zyte benchmark; language accuracy on two labelled sets;
-the last 1M-page search table (``python -m bench.search_index``, an hour of
-its own, is not run here). Figures are compared as ratios, measured in the
-same run.
+last, the search benchmark at 1,000,000 pages (``bench.search_index``: about
+40 minutes of index building, then every query type timed on an idle
+machine). Figures are compared as ratios, measured in the same run.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, help="articles of the pipeline site (2000; quick: 200)")
     parser.add_argument("--rounds", type=int, help="rounds of the four tools per condition (3; quick: 1)")
     parser.add_argument("--memory-pages", type=int, help="articles of the full-pipeline memory crawl (100000; quick: 3000)")
+    parser.add_argument("--search-pages", type=int,
+                        help="pages of the search benchmark (1000000; quick: 20000; 0: report the last table written)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=8, help="per-host concurrency of the Scrapy crawls")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = args.pages or (200 if args.quick else 2000)
     rounds = args.rounds or (1 if args.quick else 3)
     memory_pages = args.memory_pages or (3000 if args.quick else 100_000)
+    search_pages = args.search_pages if args.search_pages is not None else (20_000 if args.quick else 1_000_000)
 
     def log(message: str) -> None:
         print(message, flush=True)
@@ -162,6 +165,16 @@ def main(argv: list[str] | None = None) -> int:
         "synthetic": language_accuracy.synthetic(200 if args.quick else 1000),
         "crawled": result.pop("language_crawled"),
     }
+    save(result)
+    if search_pages:
+        from bench import search_index
+
+        log(f"search: an index of {search_pages:,} generated pages, then every query type")
+        with tempfile.TemporaryDirectory(prefix="mediarchive-search-bench-") as tmp:
+            result["search"] = search_index.measure(Path(tmp) / "index.sqlite", search_pages, 40, log,
+                                                    command=f"python -m bench (--search-pages {search_pages})")
+        if not args.quick:
+            search_index.write_results(result["search"])
     result["load_after"] = os.getloadavg()
     result["wall_s"] = round(time.monotonic() - started, 1)
     save(result, final=True)

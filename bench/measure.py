@@ -3,7 +3,10 @@ peak RSS, bytes kept on disk.
 
 CPU comes from ``os.wait4``: user + system time of the process and of every
 descendant it waited for (Scrapy's process, the indexer process, the
-extraction workers). Memory is sampled from ``/proc`` over the whole tree
+extraction workers). A descendant that outlives its parent (the extraction
+pool's forkserver, which reaps the workers and ends just after the process
+that started it) is reparented to this process, made a subreaper for the
+purpose, and waited for here, so that its CPU is counted too. Memory is sampled from ``/proc`` over the whole tree
 (the sum at each sample; 0.2 s apart), so a pool of workers counts as much
 as it weighs: PSS (``smaps_rollup``: each shared page divided among the
 processes sharing it, so a forked process's pages are not counted twice),
@@ -12,6 +15,7 @@ and RSS beside it (which counts them in every process).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import threading
@@ -22,6 +26,20 @@ from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants of the commands run here come to this process."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
 
 
 @dataclass
@@ -92,16 +110,19 @@ def run(
 ) -> Measurement:
     """Run ``command`` to its end and measure it. ``probe()``, when given,
     is called at each sample (e.g. bytes written so far)."""
+    _become_subreaper()
     started = time.monotonic()
     process = subprocess.Popen(
         list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     samples: list[tuple[float, int, int, int]] = []
+    seen: set[int] = set()
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             pids = tree_pids(process.pid)
+            seen.update(pids)
             total, proportional = sum(rss(pid) for pid in pids), sum(pss(pid) for pid in pids)
             samples.append((time.monotonic() - started, total, probe() if probe else 0, proportional))
             done.wait(interval)
@@ -121,11 +142,16 @@ def run(
     process.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
+    cpu = usage.ru_utime + usage.ru_stime
+    for orphan in sorted(seen - {process.pid}):
+        if _parent(orphan) == os.getpid():  # outlived its parent: ours to wait for now
+            _, _, usage = os.wait4(orphan, 0)
+            cpu += usage.ru_utime + usage.ru_stime
     for reader in readers:
         reader.join()
     return Measurement(
         wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
+        cpu_s=cpu,
         peak_rss_bytes=max((s[1] for s in samples), default=0),
         peak_pss_bytes=max((s[3] for s in samples), default=0),
         returncode=process.returncode,

@@ -333,21 +333,36 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.search_index " + " ".join(
         "…" if a == str(args.db) else a for a in (sys.argv[1:] if argv is None else argv)
     )
-    if args.reuse:
-        built = {"pages": args.pages, **stored_build(path), "reused": True}
+    result = measure(path, args.pages, args.runs, say, reuse=args.reuse, optimize_first=args.optimize, command=command)
+    table = render(result)
+    if args.write:
+        write_results(result)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else table)
+    if workdir and not args.keep:
+        workdir.cleanup()
+    elif args.keep or args.db:
+        say(f"index kept: {path}")
+    return 0
+
+
+def measure(path: Path, pages: int, runs: int, say, *, reuse: bool = False, optimize_first: bool = False,
+            command: str = "") -> dict:
+    """Build (or reuse) the index at ``path`` and time every query type: the result table's data."""
+    if reuse:
+        built = {"pages": pages, **stored_build(path), "reused": True}
     else:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
-        say(f"building an index of {args.pages:,} pages in {path} ...")
-        built = {**build(path, args.pages, say), "command": command, "commit": git_commit()}
+        say(f"building an index of {pages:,} pages in {path} ...")
+        built = {**build(path, pages, say), "command": command, "commit": git_commit()}
         store_build(path, built)
-    if args.optimize:
+    if optimize_first:
         say("merging the full-text index into one segment ...")
         built["optimize_seconds"] = optimize(path)
         store_build(path, {k: v for k, v in built.items() if k != "reused"})
-    say(f"timing queries ({args.runs} runs each) ...")
-    queries = time_queries(path, args.runs, args.pages)
-    result = {
+    say(f"timing queries ({runs} runs each) ...")
+    queries = time_queries(path, runs, pages)
+    return {
         "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": command, "commit": git_commit(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -355,17 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         "build": built, "queries": queries, "goal_p95_ms": 50,
         "goal_met": all(q["p95_ms"] <= 50 for q in queries),
     }
-    table = render(result)
-    if args.write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "search-latest.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-        (RESULTS / "search-latest.md").write_text(table)
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else table)
-    if workdir and not args.keep:
-        workdir.cleanup()
-    elif args.keep or args.db:
-        say(f"index kept: {path}")
-    return 0
+
+
+def write_results(result: dict) -> None:
+    """bench/results/search-latest.{md,json}: the table ``python -m bench`` reports."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search-latest.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    (RESULTS / "search-latest.md").write_text(render(result))
 
 
 def git_commit() -> str:
