@@ -9,6 +9,7 @@ is the crawl's own state, and can be rebuilt or dropped:
 | ``index.sqlite`` | the index (``mediarchive reindex`` rebuilds it from ``warcs/``) |
 | ``replay/index.cdxj`` | the sorted CDXJ that pywb reads, and pywb's config |
 | ``frontier/<source>.tsv`` | what a crawl found and did not finish, for the next run |
+| ``frontier/queues/`` | the running crawl's scheduled requests (Scrapy's disk queues), emptied by the next |
 | ``runs/`` | one JSON report per run |
 | ``logs/`` | the log of runs without a terminal |
 | ``.lock`` | held (``flock``) by the command that writes: crawl, import, reindex |

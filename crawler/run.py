@@ -7,6 +7,7 @@ process: call :func:`run_crawl` once.
 
 from __future__ import annotations
 
+import shutil
 import signal
 from contextlib import nullcontext
 from collections.abc import Callable, Mapping, Sequence
@@ -66,6 +67,19 @@ class SourceReport:
         if self.finish_reason not in COMPLETED:
             return f"stopped: {self.finish_reason or 'did not start'}"
         return "no page could be fetched" if not self.captured else "the site answered only errors"
+
+
+#: Under ``frontier/``: the scheduler's disk queues of the run going on.
+QUEUE_FOLDER = "queues"
+
+
+def _fresh_queue_dir(folder: Path) -> Path:
+    """An empty folder for this run's request queues. A killed run's are
+    dropped: what it had not finished is in its frontier journal, which
+    the spider schedules again (Scrapy's own resume would fetch it twice)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def crawler_settings(warc_dir: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -202,6 +216,7 @@ def routine_run(
             states = {}  # discover everything the files hold
         else:
             overrides.setdefault("ARCHIVE_FRONTIER_DIR", str(datadir.frontier))
+            overrides.setdefault("ARCHIVE_QUEUE_DIR", str(_fresh_queue_dir(datadir.frontier / QUEUE_FOLDER)))
             states = {
                 source.name: crawl_state(ingest.index, source.name, schedule=source.recheck, mode=recheck)
                 for source in sources
@@ -215,6 +230,8 @@ def routine_run(
                 on_warc_closed=segments.closed if segments else None,
                 backfill=backfill, since=since,
             )
+            if overrides.get("ARCHIVE_QUEUE_DIR"):
+                shutil.rmtree(overrides["ARCHIVE_QUEUE_DIR"], ignore_errors=True)  # scratch space of this run only
             if segments and stopped_by is None and not any(r.disk_full for r in reports):
                 segments.finish()  # what it had left, then any error it met
         report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]

@@ -60,6 +60,9 @@ DOWNLOADER_MIDDLEWARES = {
 # Scrapy 2.19's RemoteControl (an HTTP endpoint that runs Python code).
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    # with a JOBDIR (ARCHIVE_QUEUE_DIR) it would replace the spider's ``state``,
+    # what the archive holds, by a pickle of its own: the frontier journal resumes a crawl
+    "scrapy.extensions.spiderstate.SpiderState": None,
 }
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -85,6 +88,11 @@ ARCHIVE_SOURCES_FILE = "config/sources.yaml"
 # Where each source's frontier (found, not yet finished) is journaled, so
 # that the run after one that stopped early fetches it; empty: not kept.
 ARCHIVE_FRONTIER_DIR = ""
+# Where each source's scheduled requests wait, on disk (Scrapy's disk queues,
+# as JOBDIR/<source>): a sitemap of 100,000 articles otherwise holds 100,000
+# Request objects in memory (600 MB). Scratch space of one run, emptied when
+# the next starts; empty: requests wait in memory.
+ARCHIVE_QUEUE_DIR = ""
 ARCHIVE_RETRY_AFTER_MAX = 600
 ARCHIVE_OPERATOR = ""
 

@@ -90,6 +90,16 @@ def test_crawl_succeeds_with_a_summary(crawled):
     assert json.loads(report.read_text())["sources"][0]["succeeded"] is True
 
 
+def test_scheduled_requests_wait_on_disk_and_go_with_the_run(crawled):
+    """A sitemap of 100,000 articles held 100,000 Request objects in memory
+    (600 MB): they wait in Scrapy's disk queues, scratch space of the run."""
+    run, data, *_ = crawled
+    log = (data.root / "logs" / "mediarchive.log").read_text()
+    enqueued = {kind: int(n) for kind, n in re.findall(r"'scheduler/enqueued/(disk|memory)': (\d+)", log)}
+    assert enqueued.get("disk", 0) > 10 and "memory" not in enqueued, enqueued
+    assert not (data.root / "frontier" / "queues").exists()
+
+
 def test_every_article_captured_and_indexed(site, crawled):
     _, _, db, _ = crawled
     for article_id in site.article_ids:

@@ -116,6 +116,9 @@ class SourceSpider(Spider):
         }
         if source.max_pages:
             per_source["CLOSESPIDER_PAGECOUNT"] = source.max_pages
+        queues = settings.get("ARCHIVE_QUEUE_DIR")
+        if queues:  # requests wait on disk, not in memory (see crawler.settings)
+            per_source["JOBDIR"] = str(Path(queues) / source.name)
         settings.setdict(per_source, priority="spider")
 
     def __init__(
