@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -108,7 +109,8 @@ def _worker_init(owner: int, warm: bool) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from birth: see _children_deaf_to_ctrl_c
     die_with_parent(os.getppid())  # the forkserver: should it be killed, the pool starts another
     _die_with(owner)
-    if warm:  # libraries and models loaded before the first page's time limit starts
+    preloaded = sys.modules.get(PRELOAD[0])  # forked from the forkserver, which warmed up once for all
+    if warm and not getattr(preloaded, "WARM", False):  # loaded before the first page's time limit starts
         try:
             warm_up_job()
         except Exception:  # noqa: BLE001 - the first page then pays for it, within its limit
