@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from archive.extract.article import is_html
+from archive.extract.sniff import is_html
 from archive.extract.job import extract_job as _extract_job
 from archive.index.indexer import is_warc_name
 from archive.warc.read import iter_records

@@ -185,3 +185,26 @@ def test_the_extraction_workers_reduce_the_words_not_the_indexing_process(tmp_pa
     # (words the index holds: a search needs no reduction either)
     assert [r["url"] for r in search(index, SearchQuery(text="Казахстан выборы")).rows] == ["https://a.example/news/1.html"]
     assert [r["url"] for r in search(index, SearchQuery(text="gathered protesters")).rows] == ["https://a.example/news/2.html"]
+
+
+def test_the_process_writing_the_index_never_loads_the_extractor(tmp_path):
+    """Extraction is the workers': the indexing process loading trafilatura
+    and its models as well would cost every reindex and import a second of
+    CPU and tens of MB for nothing."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "warcs", "site", [
+        ("https://a.example/news/1.html", 200, HTML, article("Floods in Dhaka", "Heavy rain flooded the streets."), "article"),
+    ])
+    code = (
+        "import sys\n"
+        "from archive.index.indexer import Indexer\n"
+        "from archive.index.store import Index\n"
+        "with Index() as index, Indexer(index, workers=1) as indexer:\n"
+        f"    assert indexer.index_directory({str(tmp_path / 'warcs')!r}).pages == 1\n"
+        "heavy = {'trafilatura', 'py3langid', 'simplemma', 'justext', 'htmldate'} & set(sys.modules)\n"
+        "sys.exit(f'loaded: {sorted(heavy)}' if heavy else 0)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]

@@ -500,6 +500,33 @@ def test_page_counts_follow_inserts_edits_and_rebuilds(index):
     assert index.db.execute(f"SELECT count(DISTINCT segid) FROM {fulltext.TABLE}_idx").fetchone()[0] == 1
 
 
+def test_side_tables_written_at_the_end_of_a_batch_hold_what_page_by_page_writes_hold():
+    """An indexed file's pages (inserts, and an edit: a delete then an
+    insert) write the form counts and words once, at the end of the file."""
+    edit = ("https://svpressa.ru/politic/article/1/", "svpressa", "ru", "Ирина Соколова",
+            "2022-01-05T21:13:00+03:00", "Выборы", "Выборы в парламент.")
+
+    def side_tables(index):
+        conn = index.db.conn
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, {fulltext.TABLE}, 'row')")
+        counts = dict(conn.execute(f"SELECT form, pages FROM {fulltext.FORMS}"))
+        assert counts == dict(conn.execute("SELECT term, doc FROM temp.vocab"))
+        return counts, sorted(conn.execute(f"SELECT word, form FROM {fulltext.WORDS}"))
+
+    with Index() as one_by_one, Index() as batched:
+        for page in PAGES:
+            add(one_by_one, *page)
+        add(one_by_one, *edit, captured="2023-06-01T00:00:00Z")
+        with batched.search_batch():
+            for page in PAGES:
+                add(batched, *page)
+            add(batched, *edit, captured="2023-06-01T00:00:00Z")
+            assert batched.db.execute(f"SELECT count(*) FROM {fulltext.FORMS}").fetchone()[0] == 0  # not yet
+        assert side_tables(batched) == side_tables(one_by_one)
+        assert fulltext.page_counts(batched.db.conn, ["казахста", "выбор"]) == {"казахста": 1, "выбор": 1}
+        assert urls(batched, "Выборы") == urls(one_by_one, "Выборы") == ["1"]
+
+
 def test_title_first_relevance_asks_the_title_column_for_every_form(monkeypatch):
     import archive.search.search as module
 

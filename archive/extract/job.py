@@ -12,9 +12,6 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime
 
-from archive.extract.article import NotExtractable, extract_page, parse_page
-from archive.extract.comments import take_comments
-from archive.extract.siterules import refine
 from archive.index.textdiff import content_hash
 from archive.search import fulltext
 from archive.sources import ExtractionOptions
@@ -38,6 +35,12 @@ def extract_job(
     The body is decoded and parsed once: the comments are taken out of that
     tree, trafilatura extracts from it (from a copy: it cleans what it is
     given) and the source's selectors read it."""
+    # imported here, not above: the process that hands out the jobs (and
+    # holds JobFailed) never loads trafilatura; a worker has it preloaded
+    from archive.extract.article import NotExtractable, extract_page, parse_page
+    from archive.extract.comments import take_comments
+    from archive.extract.siterules import refine
+
     options = options or ExtractionOptions()
     try:
         page = parse_page(body, content_type)

@@ -26,7 +26,7 @@ from archive.extract.job import JobFailed
 from archive.index.pool import DEFAULT_PAGE_TIMEOUT, ExtractionPool
 from archive.index import history
 from archive.sources import ExtractionOptions
-from archive.extract.article import is_html
+from archive.extract.sniff import is_html
 from archive.index.store import Index
 from archive.index.textdiff import content_hash
 from archive.search.normalise import normaliser
@@ -204,7 +204,7 @@ class Indexer:
         if self.index.indexed_size(name) == size:
             return FileResult(name=name, skipped=True)
         result = FileResult(name=name)
-        with self.index.db.atomic():
+        with self.index.db.atomic(), self.index.search_batch():
             self.index.forget_file(name)
             self.index.add_file(name, size, 0, 0, origin, _now())
             self._index_records(iter_records(path), name, source, result)
@@ -343,8 +343,9 @@ class Indexer:
             "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
-        normaliser().remember(outcome.get("search_words") or ())
-        self.index.add_page(row, record_id=record.record_id, search_texts=outcome.get("search_texts"))
+        words = outcome.get("search_words")
+        normaliser().remember(words or ())
+        self.index.add_page(row, record_id=record.record_id, search_texts=outcome.get("search_texts"), search_words=words)
         digest = outcome.get("content_hash") or content_hash(row["title"], row["author"], row["text"])
         self.index.set_capture_fields(record.record_id, {"content_hash": digest})
         self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}

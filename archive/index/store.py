@@ -14,7 +14,8 @@ Tables (documented for archivists in the README):
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +49,7 @@ class Index:
         self.path = Path(path) if path else None
         self.readonly = readonly
         self.stale_search = False
+        self._search_batch: fulltext.Batch | None = None
         self.db: sqlite_utils.Database | None = None
         try:
             if readonly:
@@ -177,7 +179,7 @@ class Index:
         with self.db.atomic():
             doomed = "capture_id IN (SELECT id FROM captures WHERE warc_file = ?)"
             for page in fulltext.fetch(self.db.conn, doomed, [name]):
-                fulltext.delete(self.db.conn, page)
+                fulltext.delete(self.db.conn, page, batch=self._search_batch)
             self.db.execute(history.KEEP_VERSION_TEXT.format(urls=f"SELECT url FROM pages WHERE {doomed}"), [name])
             self.db.execute(f"DELETE FROM pages WHERE {doomed}", [name])
             self.db.execute(
@@ -209,16 +211,21 @@ class Index:
             assignments = ", ".join(f"[{k}] = ?" for k in values)
             self.db.execute(f"UPDATE captures SET {assignments} WHERE record_id = ?", [*values.values(), record_id])
 
-    def add_page(self, row: Mapping[str, Any], *, record_id: str, search_texts: tuple[str, ...] | None = None) -> None:
+    def add_page(
+        self, row: Mapping[str, Any], *, record_id: str, search_texts: tuple[str, ...] | None = None,
+        search_words: Iterable[tuple[str, str]] | None = None,
+    ) -> None:
         """Record the extraction of capture ``record_id``. A page keeps the
         extraction of its newest capture (by capture time, then record ID,
         so the outcome does not depend on the order files are indexed).
-        ``search_texts``: :func:`archive.search.fulltext.texts` of ``row``,
-        when the extraction worker computed them."""
+        ``search_texts`` and ``search_words``: :func:`archive.search.fulltext.texts`
+        and :func:`~archive.search.fulltext.word_forms` of ``row``, when the
+        extraction worker computed them."""
         with self.db.atomic():
-            self._add_page(dict(row), record_id, search_texts)
+            self._add_page(dict(row), record_id, search_texts, search_words)
 
-    def _add_page(self, row: dict[str, Any], record_id: str, reduced: tuple[str, ...] | None) -> None:
+    def _add_page(self, row, record_id, reduced, forms) -> None:
+        batch = self._search_batch
         current = self.db.execute(
             "SELECT p.id, p.first_captured, c.captured_at, c.record_id FROM pages p "
             "LEFT JOIN captures c ON c.id = p.capture_id WHERE p.url = ?",
@@ -227,22 +234,37 @@ class Index:
         if current is None:
             row["first_captured"] = row["last_captured"]
             page_id = self.db["pages"].insert(row).last_pk
-            fulltext.insert(self.db.conn, fulltext.fetch(self.db.conn, "id = ?", [page_id])[0], reduced=reduced)
+            page = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
+            fulltext.insert(self.db.conn, page, reduced=reduced, forms=forms, batch=batch)
             return
         page_id, first, newest_at, newest_record = current
         before = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
         row["first_captured"] = min(first or row["last_captured"], row["last_captured"])
         if newest_at is not None and (newest_at, newest_record) > (row["last_captured"], record_id):
             self.db["pages"].update(page_id, {"first_captured": row["first_captured"]})
-            reduced = None  # the page keeps its newer text: not this row's
+            reduced = forms = None  # the page keeps its newer text: not this row's
         else:
             if row.get("text") != before.get("text"):
                 self.db.execute(history.KEEP_VERSION_TEXT.format(urls="?"), [row["url"]])
             self.db["pages"].update(page_id, row)
         after = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
         if fulltext.changed(before, after):
-            fulltext.delete(self.db.conn, before)
-            fulltext.insert(self.db.conn, after, reduced=reduced)
+            fulltext.delete(self.db.conn, before, batch=batch)
+            fulltext.insert(self.db.conn, after, reduced=reduced, forms=forms, batch=batch)
+
+    @contextmanager
+    def search_batch(self) -> Iterator[None]:
+        """Within: the search side tables' writes wait for the end (one
+        transaction's, a file's: see :class:`archive.search.fulltext.Batch`)."""
+        if self._search_batch is not None:  # nested: the outer one writes
+            yield
+            return
+        self._search_batch = fulltext.Batch()
+        try:
+            yield
+            self._search_batch.flush(self.db.conn)
+        finally:
+            self._search_batch = None
 
     def resolve_revisits(self) -> int:
         """Point each revisit at the capture holding its payload: the record

@@ -164,14 +164,21 @@ def row(
 
 def insert(
     db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None,
-    reduced: tuple[str, ...] | None = None,
+    reduced: tuple[str, ...] | None = None, forms: Iterable[tuple[str, str]] | None = None,
+    batch: Batch | None = None,
 ) -> int:
     """Index a page; returns its search key (also stored in ``pages``).
-    ``reduced``: :func:`texts` of this page as it is, computed before."""
+    ``reduced``: :func:`texts` of this page as it is, and ``forms``: its
+    :func:`word_forms`, when computed before (by the extraction worker);
+    ``batch``: where the side tables' writes wait for the end of the transaction."""
     norm = norm or normaliser()
     values = row(page, norm, reduced)
-    add_rows(db, [values])
-    db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", word_forms(page, norm))
+    add_rows(db, [values], batch)
+    forms = word_forms(page, norm) if forms is None else forms
+    if batch is None:
+        db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", forms)
+    else:
+        batch.add_words(forms)
     db.execute(
         "UPDATE pages SET search_key = ?, month = ? WHERE id = ?",
         [values[0], month_of(page.get("published"), page.get("first_captured")), page["id"]],
@@ -179,14 +186,47 @@ def insert(
     return values[0]
 
 
-def add_rows(db: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
+def add_rows(
+    db: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str]], batch: Batch | None = None
+) -> None:
     """Insert search rows (as :func:`row` makes them) and count their forms."""
     rows = list(rows)
     db.executemany(f"INSERT INTO {TABLE} (rowid, title, text, comments, meta) VALUES (?, ?, ?, ?, ?)", rows)
+    if batch is None:
+        _add_counts(db, _form_counts(rows))
+    else:
+        batch.counts.update(_form_counts(rows))
+
+
+class Batch:
+    """The side tables' writes of the search rows added and deleted in one
+    transaction (a WARC file's), made once at its end: a page holds hundreds
+    of forms, most of them held by the file's other pages too, so a page's
+    writes one by one cost more than its FTS5 row. Nothing reads the side
+    tables while a file is indexed."""
+
+    def __init__(self) -> None:
+        #: the change of each form's page count
+        self.counts: Counter = Counter()
+        self.words: dict[str, str] = {}
+
+    def add_words(self, forms: Iterable[tuple[str, str]]) -> None:
+        for word, form in forms:
+            self.words.setdefault(word, form)
+
+    def flush(self, db: sqlite3.Connection) -> None:
+        db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", self.words.items())
+        _add_counts(db, self.counts)
+        gone = [(form,) for form, change in self.counts.items() if change < 0]
+        db.executemany(f"DELETE FROM {FORMS} WHERE form = ? AND pages <= 0", gone)
+        self.counts, self.words = Counter(), {}
+
+
+def _add_counts(db: sqlite3.Connection, counts: Mapping[str, int]) -> None:
     db.executemany(
         f"INSERT INTO {FORMS} (form, pages) VALUES (?, ?)"
         " ON CONFLICT (form) DO UPDATE SET pages = pages + excluded.pages",
-        _form_counts(rows).items(),
+        ((form, change) for form, change in counts.items() if change),
     )
 
 
@@ -238,7 +278,9 @@ def word_forms(page: Mapping[str, Any], norm: Normaliser | None = None) -> list[
     return [(w, norm.word(w)) for w in words_of(page)]
 
 
-def delete(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None) -> None:
+def delete(
+    db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | None = None, batch: Batch | None = None
+) -> None:
     """Remove a page's row, given the page as it was when indexed."""
     if page.get("search_key") is None:
         return
@@ -249,9 +291,12 @@ def delete(db: sqlite3.Connection, page: Mapping[str, Any], norm: Normaliser | N
         f"INSERT INTO {TABLE} ({TABLE}, rowid, title, text, comments, meta) VALUES ('delete', ?, ?, ?, ?, ?)",
         [page["search_key"], *values],
     )
-    counts = [(n, form) for form, n in _form_counts([(page["search_key"], *values)]).items()]
-    db.executemany(f"UPDATE {FORMS} SET pages = pages - ? WHERE form = ?", counts)
-    db.executemany(f"DELETE FROM {FORMS} WHERE form = ? AND pages <= 0", [(form,) for _, form in counts])
+    counts = _form_counts([(page["search_key"], *values)])
+    if batch is not None:
+        batch.counts.subtract(counts)
+        return
+    db.executemany(f"UPDATE {FORMS} SET pages = pages - ? WHERE form = ?", [(n, form) for form, n in counts.items()])
+    db.executemany(f"DELETE FROM {FORMS} WHERE form = ? AND pages <= 0", [(form,) for form in counts])
 
 
 def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None = None) -> None:
