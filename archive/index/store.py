@@ -13,6 +13,7 @@ Tables (documented for archivists in the README):
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ class Index:
         self.readonly = readonly
         self.stale_search = False
         self._search_batch: fulltext.Batch | None = None
+        self._inserts: dict[tuple, str] = {}
         self.db: sqlite_utils.Database | None = None
         try:
             if readonly:
@@ -202,9 +204,19 @@ class Index:
     def add_capture(self, row: Mapping[str, Any]) -> int | None:
         """Insert a capture and return its id; None, inserting nothing, when
         its record ID is known already (a copy of the same record)."""
-        if self.db.execute("SELECT 1 FROM captures WHERE record_id = ?", [row["record_id"]]).fetchone():
-            return None
-        return self.db["captures"].insert(dict(row)).last_pk
+        cursor = self._insert("captures", row, " ON CONFLICT (record_id) DO NOTHING")
+        return cursor.lastrowid if cursor.rowcount else None
+
+    def _insert(self, table: str, row: Mapping[str, Any], conflict: str = "") -> sqlite3.Cursor:
+        """A plain INSERT of ``row`` (the hot path of indexing: sqlite-utils'
+        ``insert`` costs more than the statement it runs)."""
+        names = tuple(row)
+        sql = self._inserts.get((table, names, conflict))
+        if sql is None:
+            sql = f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))}){conflict}"
+            self._inserts[(table, names, conflict)] = sql
+        values = [json.dumps(v) if isinstance(v, (dict, list, tuple)) else v for v in row.values()]
+        return self.db.conn.execute(sql, values)
 
     def set_capture_fields(self, record_id: str, values: Mapping[str, Any]) -> None:
         if values:
@@ -233,7 +245,7 @@ class Index:
         ).fetchone()
         if current is None:
             row["first_captured"] = row["last_captured"]
-            page_id = self.db["pages"].insert(row).last_pk
+            page_id = self._insert("pages", row).lastrowid
             page = fulltext.fetch(self.db.conn, "id = ?", [page_id])[0]
             fulltext.insert(self.db.conn, page, reduced=reduced, forms=forms, batch=batch)
             return
