@@ -20,6 +20,7 @@ import yaml
 from archive.errors import ConfigError
 from archive.extract.rules import ExtractionRules
 from archive.index.schedule import DEFAULT_RECHECK, parse_schedule
+from archive.urls import SCHEMES as URL_SCHEMES, TRACKING_QUERY, TRAILING_SLASH, UrlForm
 
 DEFAULT_USER_AGENT = "mediarchive (+https://github.com/mediarchive/mediarchive)"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -56,6 +57,16 @@ class Source:
     backfill_urls: tuple[str, ...] = ()
     backfill_since: str | None = None
     notes: str | None = None
+    #: How the source writes its URLs: links are matched, de-duplicated and fetched in this form.
+    url_form: UrlForm = field(default_factory=UrlForm)
+
+    def is_article_url(self, url: str) -> bool:
+        """Whether a page at ``url`` is one of this source's articles by its
+        patterns: it matches ``article_pattern`` (any page does, for a source
+        without one) and no ``deny_pattern``."""
+        if any(p.search(url) for p in self.deny_pattern):
+            return False
+        return not self.article_pattern or any(p.search(url) for p in self.article_pattern)
 
     def extraction_options(self) -> ExtractionOptions:
         """What the indexer needs to extract this source's pages right."""
@@ -109,6 +120,15 @@ class Config:
                 return source.name
         return None
 
+    def is_article_url(self, source: str | None, url: str) -> bool:
+        """Whether ``url`` is an article of the source named ``source`` by its
+        patterns (:meth:`Source.is_article_url`); True for a source this file
+        does not know, which has no patterns to say otherwise."""
+        for known in self.sources:
+            if known.name == source:
+                return known.is_article_url(url)
+        return True
+
     def _where(self) -> str:
         return f"{self.path}: " if self.path else ""
 
@@ -121,7 +141,9 @@ def host_in_domain(host: str, domain: str) -> bool:
 
 _LIST_OF_URLS = ("start_urls", "feeds", "sitemaps")
 _LIST_OF_PATTERNS = ("article_pattern", "follow_pattern", "deny_pattern")
-_KNOWN_KEYS = {f.name for f in fields(Source)} - {"backfill_urls", "backfill_since"} | {"backfill"}
+#: Keys of a source's URL form (archive.urls.UrlForm), given flat in the sources file.
+_URL_FORM_KEYS = {"scheme", "strip_query", "keep_query", "trailing_slash"}
+_KNOWN_KEYS = {f.name for f in fields(Source)} - {"backfill_urls", "backfill_since", "url_form"} | {"backfill"} | _URL_FORM_KEYS
 _DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes", "extraction", "backfill"}
 COMMENT_STYLES = ("typepad",)
 
@@ -312,7 +334,31 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             values["backfill_since"] = since
     if raw.get("notes") is not None:
         values["notes"] = str(raw["notes"])
+    values["url_form"] = _url_form(raw, values["start_urls"] + values["feeds"] + values["sitemaps"], fail)
     return Source(**values)
+
+
+def _url_form(raw: dict[str, Any], seeds: tuple[str, ...], fail) -> UrlForm:
+    """The source's URL form; http and https are one site, written as the
+    seeds write it, unless ``scheme`` says otherwise."""
+    scheme = raw.get("scheme")
+    if scheme is None:
+        schemes = {urlsplit(url).scheme for url in seeds}
+        scheme = schemes.pop() if len(schemes) == 1 else None
+    elif scheme not in URL_SCHEMES:
+        raise fail("scheme", f"{scheme!r} is not one of {', '.join(URL_SCHEMES)}")
+    keep = raw.get("keep_query")
+    if keep is not None and raw.get("strip_query") is not None:
+        raise fail("keep_query", "give strip_query (parameters dropped) or keep_query (the only ones kept), not both")
+    slash = raw.get("trailing_slash", "keep")
+    if slash not in TRAILING_SLASH:
+        raise fail("trailing_slash", f"{slash!r} is not one of {', '.join(TRAILING_SLASH)}")
+    return UrlForm(
+        scheme=scheme,
+        strip_query=TRACKING_QUERY + _string_list(raw.get("strip_query"), "strip_query", fail),
+        keep_query=_string_list(keep, "keep_query", fail) if keep is not None else None,
+        trailing_slash=slash,
+    )
 
 
 def _string_list(value: Any, key: str, fail) -> tuple[str, ...]:

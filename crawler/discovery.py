@@ -184,6 +184,8 @@ class LinkFinder:
         self.resolve = lru_cache(maxsize=memo_size)(normalize_link)
         #: ``classify(url, source)``, memoised per URL.
         self.classify: Callable[[str], Role | None] = lru_cache(maxsize=memo_size)(partial(classify, source=source))
+        #: The source's canonical form of a URL (archive.urls), memoised.
+        self.canonical: Callable[[str], str] = lru_cache(maxsize=memo_size)(source.url_form.canonical)
 
     def links(self, root: etree._Element, base_url: str) -> list[tuple[str, Role]]:
         base = document_base(root, base_url)
@@ -193,7 +195,10 @@ class LinkFinder:
             url = self.from_origin(href, origin)
             if url is PER_PAGE:
                 url = self.resolve(href, base)
-            if url is None or url in found:
+            if url is None:
+                continue
+            url = self.canonical(url)
+            if url in found:
                 continue
             role = self.classify(url)
             if role is not None:

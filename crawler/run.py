@@ -23,7 +23,8 @@ from scrapy.settings import Settings
 from archive.errors import Interrupted
 from archive.index.indexer import IndexStats
 from archive.index.ingest import Ingest
-from archive.index.runs import RunReport
+from archive.index import drift
+from archive.index.runs import RunReport, latest_reports
 from archive.index.schedule import Known, crawl_state
 from archive.index.segments import SegmentIndexer
 from archive.paths import DataDir
@@ -54,6 +55,9 @@ class SourceReport:
     missing_from_warc: int = 0
     missing_urls: list[str] = field(default_factory=list)
     disk_full: str | None = None
+    #: articles the feeds and the listing pages listed (archive.index.drift compares them run to run)
+    feed_articles: int = 0
+    listing_articles: int = 0
 
     @property
     def succeeded(self) -> bool:
@@ -248,9 +252,20 @@ def routine_run(
         if index:
             ingest.index_pending()
             ingest.finish()
+            note_drift(report, ingest.stats.health, latest_reports(datadir.runs))
         report.failures += [f"{r.name}: {r.problem}" for r in reports if not r.succeeded]
         ingest.report("crawl", report)
     return report
+
+
+def note_drift(report: RunReport, health: drift.Health, earlier: list[dict[str, Any]]) -> None:
+    """Each source's rule figures into its entry of the report, and a
+    warning where one fell below half of the source's last run
+    (:mod:`archive.index.drift`): in the entry, the report and the summary."""
+    for entry in report.sources:
+        entry["rules"] = health.get(entry["name"], {})
+        entry["drift"] = drift.warnings(entry["name"], entry, drift.previous_entry(earlier, entry["name"])) if entry["succeeded"] else []
+        report.warnings += entry["drift"]
 
 
 def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
@@ -273,4 +288,6 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         missing_urls=list(stats.get("archive/from_warc/missing_urls", [])),
         finish_reason=stats.get("finish_reason"),
         disk_full=stats.get("archive/disk_full"),
+        feed_articles=get("feed_articles"),
+        listing_articles=get("listing_articles"),
     )

@@ -1,6 +1,6 @@
 """The spider's link discovery with memory (crawler.discovery.LinkFinder) finds
 what the plain functions find: the same links, in the same order, with the
-same roles, whatever the memos hold."""
+same roles, whatever the memos hold; each link in its source's canonical form."""
 
 import gzip
 import json
@@ -58,6 +58,7 @@ def reference(body: bytes, base_url: str, source=SOURCE) -> list[tuple[str, obje
         if element.tag == "link" and not {"next", "prev"} & set((element.get("rel") or "").lower().split()):
             continue
         url = normalize_link(href, base)
+        url = url and source.url_form.canonical(url)
         if url and url not in found and (role := classify(url, source)) is not None:
             found[url] = role
     return list(found.items())
@@ -65,7 +66,8 @@ def reference(body: bytes, base_url: str, source=SOURCE) -> list[tuple[str, obje
 
 def test_the_reference_is_what_links_from_html_finds():
     body = page(TRICKY_HREFS, head=HEAD)
-    expected = [url for url in links_from_html(body, BASES[0]) if classify(url, SOURCE)]
+    canonical = dict.fromkeys(SOURCE.url_form.canonical(url) for url in links_from_html(body, BASES[0]))
+    expected = [url for url in canonical if classify(url, SOURCE)]
     assert [url for url, _ in reference(body, BASES[0])] == expected
 
 
@@ -102,15 +104,39 @@ def test_relative_hrefs_against_a_base_element(base_href):
         assert finder.links(html_tree(body), base) == reference(body, base), (base_href, base)
 
 
-def test_http_and_https_pages_keep_their_own_scheme():
-    finder = LinkFinder(SOURCE)  # articles are https only, by the pattern
+def test_http_and_https_are_one_site_as_the_seeds_write_it():
+    """svpressa.ru's pages link their articles over http and https: with the
+    page's own http base, none of them matched the https article pattern."""
+    finder = LinkFinder(SOURCE)  # the seed is https, and so the canonical form
     body = page(["/2024/a", "//a.org/2024/b", "https://a.org/2024/c", "http://a.org/2024/d"])
     https = [("https://a.org/2024/a", Role.ARTICLE), ("https://a.org/2024/b", Role.ARTICLE),
-             ("https://a.org/2024/c", Role.ARTICLE)]
+             ("https://a.org/2024/c", Role.ARTICLE), ("https://a.org/2024/d", Role.ARTICLE)]
     assert finder.links(html_tree(body), "https://a.org/") == https
     # the same hrefs on an http page of the same host, the memos warm from the https one
-    assert finder.links(html_tree(body), "http://a.org/") == [("https://a.org/2024/c", Role.ARTICLE)]
+    assert finder.links(html_tree(body), "http://a.org/") == https
     assert finder.links(html_tree(body), "https://a.org/other/") == https
+
+
+def test_tracking_queries_and_trailing_slashes_give_one_url_an_article():
+    source = parse_config(
+        """
+sources:
+  - name: svpressa
+    start_urls: ["https://svpressa.ru/"]
+    article_pattern: ['^https://svpressa\\.ru/[a-z0-9_-]+/(news|article)/\\d+/$']
+    follow_pattern: ['^https://svpressa\\.ru/all/news/(\\?page=\\d+)?$']
+    keep_query: [page]
+    trailing_slash: add
+"""
+    ).sources[0]
+    body = page(["/war21/article/321239/?rpop=1", "http://svpressa.ru/war21/article/321239/", "/war21/article/321239",
+                 "/war21/article/321239/?vp2018=1&utm_source=tg", "/society/news/321250/?top=1",
+                 "/all/news/?page=2&notd=1", "/all/news/?page=2"])
+    assert LinkFinder(source).links(html_tree(body), "http://svpressa.ru/") == [
+        ("https://svpressa.ru/war21/article/321239/", Role.ARTICLE),
+        ("https://svpressa.ru/society/news/321250/", Role.ARTICLE),
+        ("https://svpressa.ru/all/news/?page=2", Role.LISTING),
+    ]
 
 
 def test_fragments_and_repeats_give_one_link_in_first_place():

@@ -208,3 +208,37 @@ def test_the_process_writing_the_index_never_loads_the_extractor(tmp_path):
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_captures_without_a_role_are_articles_only_by_their_sources_patterns(tmp_path):
+    """An imported file (or --from-warc) holds no crawl metadata: its front
+    page and listings are not articles when the source's article_pattern
+    says so, whatever trafilatura would find on them."""
+    from archive.index.ingest import Ingest
+    from archive.paths import DataDir
+    from archive.sources import parse_config
+
+    config = parse_config(
+        "sources:\n"
+        "  - name: svpressa\n"
+        "    start_urls: ['https://svpressa.ru/']\n"
+        "    article_pattern: ['/[a-z0-9]+/(news|article)/\\d+/$']\n"
+        "  - name: plain\n"
+        "    start_urls: ['https://plain.example/']\n"
+    )
+    listing = article("Свободная пресса", "Главные новости дня и статьи обозревателей, все разделы сайта.", "ru")
+    story = article("Гречиха", "Фермеры Алтайского края собрали рекордный урожай гречихи в этом году.", "ru")
+    files = write(tmp_path / "other", "other", [
+        ("https://svpressa.ru/", 200, HTML, listing, None),
+        ("https://svpressa.ru/all/news/", 200, HTML, listing, None),
+        ("https://svpressa.ru/economy/article/123/", 200, HTML, story, None),
+        ("https://plain.example/any/page", 200, HTML, story, None),  # no article_pattern: every page
+    ])
+    data = DataDir(tmp_path / "data")
+    with Ingest(data, config=config, workers=0) as ingest:
+        (outcome,) = ingest.import_files(files)
+        ingest.finish()
+    with Index(data.index_path) as index:
+        pages = sorted(row["url"] for row in index.query("SELECT url FROM pages"))
+    assert pages == ["https://plain.example/any/page", "https://svpressa.ru/economy/article/123/"]
+    assert outcome.result.not_extracted == {"not an article by its source's article_pattern": 2}

@@ -8,6 +8,7 @@ there, the content hash and the words' search forms included.
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,8 @@ def extract_job(
 
     The source's knowledge applies here: inline comments taken out of the
     page (kept apart), the extraction refined by the source's selectors when
-    trafilatura's result fails the source's check, and a fingerprint of the
+    trafilatura's result fails the source's check, its byline filter (a page
+    by someone else is not the source's article), and a fingerprint of the
     text for sources whose works are reprinted on several sites.
 
     The body is decoded and parsed once: the comments are taken out of that
@@ -39,7 +41,7 @@ def extract_job(
     # holds JobFailed) never loads trafilatura; a worker has it preloaded
     from archive.extract.article import NotExtractable, extract_page, parse_page
     from archive.extract.comments import take_comments
-    from archive.extract.siterules import refine
+    from archive.extract.siterules import refine, rule_matches
 
     options = options or ExtractionOptions()
     try:
@@ -60,7 +62,13 @@ def extract_job(
     except NotExtractable as exc:
         return str(exc) or "not extractable"
     result = extraction.to_dict()
+    if options.byline and not re.search(options.byline, result.get("author") or "", re.IGNORECASE):
+        return f"not by {options.byline} (author: {result.get('author') or 'none found'})"
     result["extraction_path"] = path
+    # which of the source's rules still select something (archive.index.drift)
+    result["rule_matches"] = rule_matches(options.rules, page.tree) if options.rules is not None else {}
+    if options.byline:
+        result["rule_matches"]["byline"] = True
     result["comment_count"] = len(comments) if options.comments else None
     result["comments_text"] = "\n\n".join(f"{c.author} ({c.posted}): {c.text}" for c in comments) or None
     result["fingerprint"] = None

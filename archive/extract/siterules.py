@@ -56,7 +56,7 @@ from archive.extract.article import Extraction
 from archive.extract.language import detect_language, html_lang_from_tree, parse_language_tag
 from archive.extract.rules import DEFAULT_MIN_LENGTH, FIELDS, ExtractionRules, Selector
 
-__all__ = ["element_blocks", "parse_html", "passes_check", "refine"]
+__all__ = ["element_blocks", "parse_html", "passes_check", "refine", "rule_matches"]
 
 #: Elements whose text is never part of a field.
 _NOISE_TAGS: Final = ("script", "style", "noscript", "template", "iframe", "form", "button", "svg")
@@ -162,6 +162,14 @@ def _field_value(
     if not texts:
         return None
     return "; ".join(texts) if field == "author" else texts[0]
+
+
+def rule_matches(rules: ExtractionRules, tree: HtmlElement) -> dict[str, bool]:
+    """Whether each field that has a rule selects anything on the page,
+    whether or not the extraction used it: what tells, run after run, that
+    a site's templates still are what its rules were written for
+    (:mod:`archive.index.drift`)."""
+    return {field: bool(_first_match(rules.selectors(field), tree)) for field in FIELDS if rules.selectors(field)}
 
 
 # --------------------------------------------------------------------------

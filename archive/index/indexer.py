@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from urllib.parse import urljoin
 from archive.errors import WarcReadError
 from archive.extract.job import JobFailed
 from archive.index.pool import DEFAULT_PAGE_TIMEOUT, ExtractionPool
-from archive.index import history
+from archive.index import drift, history
 from archive.sources import ExtractionOptions
 from archive.extract.sniff import is_html
 from archive.index.store import Index
@@ -36,8 +35,11 @@ logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
 #: Roles (from the crawl's metadata records) whose pages are extracted as
-#: articles; captures with no role (imported files) are extracted too.
+#: articles; captures with no role (imported files, ``--from-warc``) are
+#: extracted when their source's patterns make them articles.
 EXTRACTED_ROLES = ("article", None)
+#: Why a capture with no role whose URL its source's patterns do not make an article is not extracted.
+NOT_AN_ARTICLE_URL = "not an article by its source's article_pattern"
 #: Records to wait for a capture's metadata record before deciding without it.
 METADATA_WINDOW = 6
 
@@ -78,6 +80,8 @@ class FileResult:
     #: where the file stops being readable, when it does (its whole records are indexed)
     damage: str | None = None
     skipped: bool = False
+    #: per source, how many of its extracted pages each site rule matched (archive.index.drift)
+    health: drift.Health = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +95,7 @@ class IndexStats:
     failures: list[str] = field(default_factory=list)
     extraction_failures: list[str] = field(default_factory=list)
     indexed_files: list[str] = field(default_factory=list)
+    health: drift.Health = field(default_factory=dict)
 
     def add(self, result: FileResult) -> None:
         if result.skipped:
@@ -105,10 +110,13 @@ class IndexStats:
         self.captures += result.captures
         self.revisits += result.revisits
         self.pages += result.pages
+        drift.merge(self.health, result.health)
 
     def merge(self, other: IndexStats) -> None:
         for item in dataclass_fields(self):  # counts add up, lists extend
-            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+            if item.name != "health":
+                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+        drift.merge(self.health, other.health)
 
 
 @dataclass(eq=False)  # known by identity: the extraction pool's key
@@ -123,7 +131,9 @@ class Indexer:
     """Indexes WARC files into an :class:`Index`.
 
     ``source_for_url`` names the source of a capture whose WARC carries no
-    crawl metadata (files from other tools); ``workers`` is the size of the
+    crawl metadata (files from other tools), and ``article_url(source, url)``
+    says whether such a capture is an article by that source's patterns (a
+    front page or a listing is not); ``workers`` is the size of the
     extraction pool (0: extract in this process).
     """
 
@@ -133,6 +143,7 @@ class Indexer:
         *,
         workers: int | None = None,
         source_for_url: Callable[[str], str | None] | None = None,
+        article_url: Callable[[str | None, str], bool] | None = None,
         source_options: Mapping[str, ExtractionOptions] | None = None,
         progress: Callable[[str], None] | None = None,
         page_timeout: float | None = None,
@@ -141,6 +152,7 @@ class Indexer:
         self.source_options = dict(source_options or {})
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.source_for_url = source_for_url
+        self.article_url = article_url
         self.progress = progress or (lambda message: None)
         self.pool = ExtractionPool(self.workers, page_timeout or DEFAULT_PAGE_TIMEOUT)
 
@@ -306,6 +318,8 @@ class Indexer:
     def _submit(self, item: _Pending, role: str | None, result: FileResult) -> None:
         record = item.record
         reason = _not_extracted_reason(record, role)
+        if reason is None and role is None and self.article_url and not self.article_url(item.source, record.url):
+            reason = NOT_AN_ARTICLE_URL
         if reason:
             result.not_extracted[reason] = result.not_extracted.get(reason, 0) + 1
             item.record = None  # type: ignore[assignment]  # free the body
@@ -329,10 +343,8 @@ class Indexer:
             self.index.set_capture_fields(record.record_id, {"extraction_error": outcome.reason})
             logger.warning("not extracted: %s: %s", record.url, outcome.reason)
             return
-        options = self.source_options.get(item.source or "")
-        if not isinstance(outcome, str) and options and options.byline:
-            if not re.search(options.byline, outcome.get("author") or "", re.IGNORECASE):
-                outcome = f"not by {options.byline} (author: {outcome.get('author') or 'none found'})"
+        if isinstance(outcome, str) and outcome.startswith("not by ") and item.source:
+            drift.count(result.health, item.source, {"byline": False})
         if isinstance(outcome, str):
             key = outcome.split(" (", 1)[0]
             result.not_extracted[key] = result.not_extracted.get(key, 0) + 1
@@ -343,6 +355,8 @@ class Indexer:
             "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
         )}
         row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
+        if item.source:
+            drift.count(result.health, item.source, outcome.get("rule_matches") or {})
         words = outcome.get("search_words")
         normaliser().remember(words or ())
         self.index.add_page(row, record_id=record.record_id, search_texts=outcome.get("search_texts"), search_words=words)

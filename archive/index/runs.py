@@ -35,9 +35,11 @@ class RunReport:
         ok = sum(1 for s in self.sources if s.get("succeeded"))
         change = ", ".join(f"{self.changes.get(k, 0)} {k}" for k in ("new", "edited", "removed", "restored"))
         failed = f", {len(self.failures)} failure(s)" if self.failures else ""
+        drifted = [line for s in self.sources for line in s.get("drift", ())]
+        layout = f"; {drifted[0]}" + (f" (and {len(drifted) - 1} more)" if len(drifted) > 1 else "") if drifted else ""
         return (
             f"run {self.started}: {ok}/{len(self.sources)} source(s) ok, {change}, "
-            f"{self.warc_bytes / 1e6:.1f} MB written in {self.duration_s or 0:.0f} s{failed}"
+            f"{self.warc_bytes / 1e6:.1f} MB written in {self.duration_s or 0:.0f} s{failed}{layout}"
         )
 
 
@@ -91,6 +93,9 @@ def source_status(index: Index | None, runs_dir: Path, sources: list[Any]) -> li
             "last_run_ok": last[1].get("succeeded") if last else None,
             "last_run_problem": last[1].get("problem") if last else None,
             "last_run_failed_pages": last[1].get("failed") if last else None,
+            "last_run_rules": last[1].get("rules") if last else None,
+            "last_run_listed": {key: last[1].get(key) for key in ("feed_articles", "listing_articles")} if last else None,
+            "last_run_drift": last[1].get("drift") if last else None,
             "pages_archived": pages or 0,
             "pages_removed": removed or 0,
             "newest_article": newest,

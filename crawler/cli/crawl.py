@@ -142,7 +142,10 @@ def sources(config_path: str, data: str | None, as_json: bool) -> None:
     """The sources of the sources file and how their archive stands.
 
     For each: enabled, disabled or closed; its last run and whether it
-    succeeded; pages archived and removed; the newest article's date.
+    succeeded; pages archived and removed; the newest article's date; how
+    many of the last run's articles each site rule matched and how many
+    articles its feeds and listings listed, with a warning where one fell
+    below half of the run before (the site's layout may have changed).
 
     \b
     Example:
@@ -172,6 +175,15 @@ def sources(config_path: str, data: str | None, as_json: bool) -> None:
         )
         if row["last_run_problem"]:
             click.echo(f"{'':<18} {row['last_run_problem']}")
+        if row["last_run_rules"] or row["last_run_listed"]:
+            rules = ", ".join(f"{rule} {m}/{n}" for rule, (m, n) in sorted((row["last_run_rules"] or {}).items()))
+            listed = row["last_run_listed"] or {}
+            click.echo(
+                f"{'':<18} rules matched: {rules or '-'}; listed: {listed.get('feed_articles') or 0} by feeds, "
+                f"{listed.get('listing_articles') or 0} by listings"
+            )
+        for line in row["last_run_drift"] or ():
+            click.echo(f"{'':<18} warning: {line}")
 
 
 @main.command(context_settings=CONTEXT)

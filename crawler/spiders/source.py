@@ -33,10 +33,16 @@ from crawler.discovery import (
 ROLE_META = "archive_role"
 #: How many listing pages away from a seed a page is.
 DEPTH_META = "archive_listing_depth"
+#: The start page a listing page was reached from (its routine run's budget of listings is that seed's).
+SEED_META = "archive_seed"
 #: (template, number, pages in a row with nothing new) of a numbered archive page.
 PAGE_META = "archive_page"
 #: A backfill stops after this many numbered pages in a row held nothing new.
 BACKFILL_PATIENCE = 10
+#: A start page linking at least this many of a backfill's monthly archive
+#: pages lists the site's archive: months older than its newest that it does
+#: not link are months the site has no page for (a "recent months" box links fewer).
+ARCHIVE_LIST_MIN = 24
 #: The archive's newest full capture of a URL fetched again (an archive.index.schedule.Known).
 PREVIOUS_META = "archive_previous"
 STAT = "archive/{}"
@@ -142,6 +148,12 @@ class SourceSpider(Spider):
         self.frontier: Frontier | None = None
         #: The source's links on a page, memoised across pages.
         self.link_finder = LinkFinder(self.source)
+        #: In a routine run, the listing pages each start page may still lead to
+        #: (``routine_pages`` in all: a sidebar of every monthly archive is for a backfill).
+        self._listings_left: dict[str, int] = {}
+        #: A backfill's monthly archive pages (per template, newest first), held
+        #: until a start page says which months the site has; None once released.
+        self._held_months: dict[str, list[str]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -157,17 +169,27 @@ class SourceSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
-            yield self._request(url, Role.LISTING, hops=0)
+            request = self._request(url, Role.LISTING, hops=0)
+            request.meta[SEED_META] = url
+            yield request
         for url in self.source.feeds:
             yield self._request(url, Role.FEED, hops=0)
         for url in self.source.sitemaps:
             yield self._request(url, Role.SITEMAP, hops=0)
         if self.backfill:
-            for url, page in backfill_seeds(self.source.backfill_urls, self.since, date.today()):
-                request = self._request(url, Role.LISTING, hops=0)
-                if page is not None:
+            months: dict[str, list[str]] = {}
+            for template in self.source.backfill_urls:
+                for url, page in backfill_seeds((template,), self.since, date.today()):
+                    if page is None:
+                        months.setdefault(template, []).append(url)
+                        continue
+                    request = self._request(url, Role.LISTING, hops=0)
                     request.meta[PAGE_META] = page
-                yield request
+                    yield request
+            self._held_months = months
+            if not self.source.start_urls:
+                for request in self._release_months(set()):
+                    yield request
         # what an earlier run found and did not finish (it stopped early)
         if self.frontier is not None and self.frontier.resumed:
             self.logger.info("%s: resuming %d URL(s) an earlier run found", self.name, len(self.frontier.resumed))
@@ -188,18 +210,26 @@ class SourceSpider(Spider):
 
         Article links are always followed. Listing links (pagination,
         archives) are followed while the listing holds something new, and in
-        a routine run only to ``routine_pages`` listings from a seed."""
+        a routine run only to ``routine_pages`` listings from a seed, in all
+        (not a page: a start page's sidebar may link every monthly archive)."""
+        is_start = response.meta.get(SEED_META) == response.url
         if not isinstance(response, TextResponse):
+            if is_start:
+                yield from self._release_months(set())
             return
         hops = response.meta.get("archive_hops", 0) + 1
         depth = response.meta.get(DEPTH_META, 0)
         tree = page_tree(response)
         links = self.link_finder.links(tree, response.url)
+        if is_start:
+            yield from self._release_months({url for url, role in links if role is Role.LISTING})
         fresh = any(role is Role.ARTICLE and url not in self.state for url, role in links)
         is_listing = response.meta.get(ROLE_META) == Role.LISTING.value
         follow_listings = (fresh or depth == 0) and (self.backfill or depth < self.source.routine_pages)
         if is_listing and not fresh and depth > 0:
             self._count("listing_nothing_new")
+        if is_listing:  # what the listings yield, run after run (archive.index.drift)
+            self.crawler.stats.inc_value(STAT.format("listing_articles"), sum(role is Role.ARTICLE for _, role in links))
         page = response.meta.get(PAGE_META) or self._numbered_page(response.url)
         if page is not None:
             # numbered archive pages: go on while they list articles, until
@@ -218,13 +248,20 @@ class SourceSpider(Spider):
                 # the source's own hosts only: a crawl never reaches beyond what its sources name
                 if url not in self._seen and in_domains(url, self.source) and not denied(url, self.source):
                     yield self._request(url, Role.REQUISITE, hops)
+        seed = response.meta.get(SEED_META) or response.url
         for url, role in links:
             if role is Role.LISTING and (not follow_listings or page is not None):
                 continue  # a numbered page's own pagination is driven by its template
+            if role is Role.LISTING and not self.backfill and not self._listings_left.setdefault(seed, self.source.routine_pages):
+                self._count("listing_budget_spent")
+                continue
             if role is Role.ARTICLE and from_article and self.source.byline:
                 continue  # an author's source finds its articles on the author's pages, not in "related" links
             for request in self._new(url, role, hops):
                 request.meta[DEPTH_META] = depth + 1
+                request.meta[SEED_META] = seed
+                if role is Role.LISTING and not self.backfill:
+                    self._listings_left[seed] -= 1
                 yield request
 
 
@@ -244,7 +281,10 @@ class SourceSpider(Spider):
             self.logger.warning("%s: %s is not a readable feed (%s)", self.name, response.url, exc)
             return
         for url in urls:
+            url = self.link_finder.canonical(url)
             role = classify_entry(url, self.source)
+            if role is Role.ARTICLE:
+                self._count("feed_articles")
             if role is not None:
                 yield from self._new(url, role, 1)
 
@@ -262,12 +302,15 @@ class SourceSpider(Spider):
             if entries.is_index:
                 yield from self._new(url, Role.SITEMAP, 1)
                 continue
+            url = self.link_finder.canonical(url)
             role = classify_entry(url, self.source)
             if role is not None:
                 yield from self._new(url, role, 1)
 
-    def failed(self, failure: Failure) -> None:
+    def failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request
+        if request.meta.get(SEED_META) == request.url:
+            yield from self._release_months(set())  # the start page cannot say which months exist
         if failure.check(NotArchived):
             return  # counted and said once by the WARC capture; fetched again next run
         self._finish(request, request.meta)
@@ -284,6 +327,26 @@ class SourceSpider(Spider):
             self._count("failed")
             self._count(f"failed/{failure.type.__name__}")
             self.logger.error("%s: cannot fetch %s: %s", self.name, request.url, failure.getErrorMessage() or failure.type.__name__)
+
+    def _release_months(self, listed: set[str]) -> Iterator[Request]:
+        """The backfill's monthly archive pages, once: those of the months the
+        site has, when ``listed`` (a start page's listing links) names
+        enough of them to be the site's own list of its archive."""
+        held, self._held_months = self._held_months, None
+        for template, months in (held or {}).items():
+            said = [url for url in months if url in listed]
+            if len(said) >= ARCHIVE_LIST_MIN:
+                newest = months.index(said[0])  # months after the newest listed may be newer than the page
+                kept = months[:newest] + said
+                skipped = len(months) - len(kept)
+                if skipped:
+                    self._count("backfill_months_not_listed")
+                    self.crawler.stats.inc_value(STAT.format("backfill_months_not_listed"), skipped - 1)
+                    self.logger.info("%s: the archive lists no page for %d month(s) of %s; not asked for",
+                                     self.name, skipped, template)
+                months = kept
+            for url in months:
+                yield from self._new(url, Role.LISTING, 0)
 
     def _numbered_page(self, url: str) -> tuple[str, int, int] | None:
         """(template, number, 0) when a backfill is on and ``url`` is one of
