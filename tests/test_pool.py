@@ -30,6 +30,20 @@ def test_a_page_that_kills_its_worker_twice_is_failed_and_the_rest_extracted():
     assert pool.restarts == 2  # once with the others, once alone: never a third time
 
 
+def test_a_worker_killed_while_it_writes_its_result_does_not_hang_the_pool():
+    """Half a message in the results pipe left concurrent.futures' manager
+    thread waiting for the rest, forever: the run hung (1 CI run in 3)."""
+    pool = ExtractionPool(2, page_timeout=30, job=job)
+    try:
+        for number in range(6):
+            pool.submit(number, ("die-writing" if number == 2 else "ok", number))
+        found = outcomes(pool)
+    finally:
+        pool.close()
+    assert {key: value for key, value in found.items() if key != 2} == {n: n * 2 for n in range(6) if n != 2}
+    assert isinstance(found[2], JobFailed) and "died twice" in found[2].reason
+
+
 def test_an_exception_is_the_pages_failure():
     pool = ExtractionPool(0, job=job)
     pool.submit("a", ("raise", 1))

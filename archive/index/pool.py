@@ -33,6 +33,7 @@ import concurrent.futures as cf
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import select
 import signal
@@ -53,6 +54,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_PAGE_TIMEOUT = 60.0
 #: Past the page's own limit, how long the parent waits before killing the pool.
 HARD_GRACE = 30.0
+#: How long a worker may be dead before the pool is taken as broken without
+#: concurrent.futures saying so (see ExtractionPool._reap).
+DEAD_GRACE = 3.0
 _PR_SET_PDEATHSIG = 1
 #: What the forkserver imports before it forks the first worker.
 PRELOAD = ["archive.extract.warm"]
@@ -153,6 +157,8 @@ class ExtractionPool:
         self._since: dict[cf.Future, float] = {}
         self._done: list[tuple[Hashable, Any]] = []
         self.restarts = 0
+        #: since when a worker has been dead and the executor has not said it is broken
+        self._dead_since: float | None = None
 
     def __len__(self) -> int:
         return len(self._queue) + len(self._suspects) + len(self._running) + len(self._done)
@@ -240,6 +246,12 @@ class ExtractionPool:
                 raise
             except BaseException as exc:  # noqa: BLE001 - an odd result's pickling, a timer that fired late: the page's
                 self._done.append((key, JobFailed(f"{type(exc).__name__}: {exc}" if str(exc) else "timeout")))
+        if not broken and self._a_worker_is_dead():
+            # A worker killed while it wrote its result leaves half a message in
+            # the pipe all workers share: concurrent.futures' manager thread then
+            # waits in recv() for the rest, forever, and never sees the death.
+            self._dead_since = self._dead_since or now
+            broken = now - self._dead_since > DEAD_GRACE
         if broken:
             self._worker_died()
         else:
@@ -276,12 +288,28 @@ class ExtractionPool:
         self.restarts += 1
         self._queue.extendleft(reversed(others))
 
+    def _a_worker_is_dead(self) -> bool:
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())  # no public way before 3.14
+        # a sentinel is readable once its process has ended (waited on, not read)
+        return bool(processes) and bool(multiprocessing.connection.wait([p.sentinel for p in processes], 0))
+
     def _kill_executor(self) -> None:
         executor, self._executor = self._executor, None
+        self._dead_since = None
         if executor is None:
             return
         processes = list(getattr(executor, "_processes", {}).values())  # no public way before Python 3.14
         for process in processes:
             if process.is_alive():
                 process.kill()
-        executor.shutdown(wait=True, cancel_futures=True)
+        # With every worker dead, this process holds the last write end of the
+        # results pipe: closed, a manager thread stuck on half a message gets
+        # EOF, takes the pool as broken and ends (it would hang shutdown, and
+        # the interpreter's exit, which joins it).
+        writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            writer.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+        manager = getattr(executor, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(HARD_GRACE)
