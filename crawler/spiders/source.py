@@ -340,8 +340,7 @@ class SourceSpider(Spider):
                 kept = months[:newest] + said
                 skipped = len(months) - len(kept)
                 if skipped:
-                    self._count("backfill_months_not_listed")
-                    self.crawler.stats.inc_value(STAT.format("backfill_months_not_listed"), skipped - 1)
+                    self.crawler.stats.inc_value(STAT.format("backfill_months_not_listed"), skipped)
                     self.logger.info("%s: the archive lists no page for %d month(s) of %s; not asked for",
                                      self.name, skipped, template)
                 months = kept
