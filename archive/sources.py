@@ -126,8 +126,16 @@ class Config:
         does not know, which has no patterns to say otherwise."""
         for known in self.sources:
             if known.name == source:
-                return known.is_article_url(url)
+                return known.is_article_url(known.url_form.canonical(url))
         return True
+
+    def canonical_url(self, source: str | None, url: str) -> str:
+        """``url`` in the URL form of the source named ``source`` (the one its
+        crawls request); as it is for a source this file does not know."""
+        for known in self.sources:
+            if known.name == source:
+                return known.url_form.canonical(url)
+        return url
 
     def _where(self) -> str:
         return f"{self.path}: " if self.path else ""

@@ -242,3 +242,50 @@ def test_captures_without_a_role_are_articles_only_by_their_sources_patterns(tmp
         pages = sorted(row["url"] for row in index.query("SELECT url FROM pages"))
     assert pages == ["https://plain.example/any/page", "https://svpressa.ru/economy/article/123/"]
     assert outcome.result.not_extracted == {"not an article by its source's article_pattern": 2}
+
+
+def test_imported_captures_are_indexed_under_their_sources_canonical_url(tmp_path):
+    """Another tool's WARC names an article as it was linked: over http, with
+    a tracking query, without the trailing slash. The index files every
+    capture under the one canonical URL the crawler itself requests, so an
+    imported capture and a crawled one are versions of one page, and the
+    source's article_pattern (written for that form) decides its role. The
+    capture keeps the URL its WARC record names, for replay."""
+    from archive.index.ingest import Ingest
+    from archive.paths import DataDir
+    from archive.sources import parse_config
+
+    config = parse_config(
+        "sources:\n"
+        "  - name: svpressa\n"
+        "    start_urls: ['https://svpressa.ru/']\n"
+        "    article_pattern: ['^https://svpressa\\.ru/[a-z0-9]+/(news|article)/\\d+/$']\n"
+        "    keep_query: [page]\n"
+        "    trailing_slash: add\n"
+    )
+    first = article("Гречиха", "Фермеры Алтайского края собрали рекордный урожай гречихи в этом году.", "ru")
+    edited = article("Гречиха", "Фермеры Алтайского края собрали небывалый урожай гречихи в этом году.", "ru")
+    canonical = "https://svpressa.ru/economy/article/123/"
+    imported = write(tmp_path / "other", "other", [
+        ("http://svpressa.ru/economy/article/123?rpop=1", 200, HTML, first, None),
+    ])
+    crawled = write(tmp_path / "ours", "svpressa", [(canonical, 200, HTML, edited, "article")],
+                    start=T0 + timedelta(days=1), ids="11111111")
+    data = DataDir(tmp_path / "data")
+    for files in (imported, crawled):
+        with Ingest(data, config=config, workers=0) as ingest:
+            ingest.import_files(files)
+            ingest.finish()
+        with Index(data.index_path) as index:
+            replayed_by = index.record_urls([canonical])
+        if files is imported:  # replay finds the imported record by the URL it names
+            assert replayed_by == {canonical: "http://svpressa.ru/economy/article/123?rpop=1"}
+    assert replayed_by == {}  # the newest capture is the crawl's own, at the canonical URL
+    with Index(data.index_path) as index:
+        pages = index.query("SELECT url, versions FROM pages")
+        captures = index.query("SELECT url, target_uri FROM captures WHERE record_type = 'response' ORDER BY captured_at")
+    assert pages == [{"url": canonical, "versions": 2}]
+    assert captures == [
+        {"url": canonical, "target_uri": "http://svpressa.ru/economy/article/123?rpop=1"},
+        {"url": canonical, "target_uri": None},
+    ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.sources import load_config
 from tests.indexdb import query as rows
 from tests.make_sample_warcs import build_sample_warcs, load_registry
 
@@ -119,6 +120,46 @@ def test_a_backfill_walks_every_month_the_archive_sidebar_lists_and_no_other(sam
     not_listed = {url for url in months - sidebar if url < "https://www.moonofalabama.org/2022/01/"}
     assert not_listed == set()  # 2009-08 to 2010-11, and before 2004-06: the site has no page for them
     assert "https://www.moonofalabama.org/2010/01/index.html" not in months
+
+
+def asked_urls(data, source) -> set[str]:
+    """Every URL a --from-warc run asked for: served from the sample or missing from it."""
+    return set(source["missing_urls"]) | {r["url"] for r in rows(data, "SELECT url FROM captures")}
+
+
+def test_the_saker_follows_nested_categories_and_latest_articles_but_no_comment_page(crawls):
+    """The Saker's menu links nested categories and /latest-articles/; its
+    posts are linked over http and https, and with /comment-page-N/ links."""
+    _, data, report = crawls["thesaker"]
+    (source,) = report["sources"]
+    asked = asked_urls(data, source)
+    assert {
+        "https://thesaker.is/category/breaking-articles/saker-analyses-interviews/",
+        "https://thesaker.is/category/breaking-articles/",
+        "https://thesaker.is/latest-articles/",
+    } <= asked
+    assert not [url for url in asked if "comment-page" in url or url.startswith("http://")]
+    front = next(page for page in REGISTRY["thesaker"].pages if page.url == "https://thesaker.is/")
+    slugs = set(re.findall(r'href="https?://thesaker\.is/([a-z0-9-]+)/(?:comment-page-\d+/)?(?:#[^"]*)?"', front.body().decode()))
+    posts = {f"https://thesaker.is/{slug}/" for slug in slugs - {"about", "latest-articles", "feed"}}
+    assert len(posts) == 4 and posts <= asked  # each once: at its one https URL
+
+
+def test_escobar_columns_at_every_url_form_the_sites_use(crawls):
+    """thecradle.co's /articles-id/<n>, asiatimes' older
+    /YYYY/MM/<section>/<slug>/ and atimes.com/article/<slug>/ are articles."""
+    _, data, report = crawls["escobar"]
+    (source,) = report["sources"]
+    asked = asked_urls(data, source)
+    older = {
+        "https://thecradle.co/articles-id/24511",
+        "https://thecradle.co/articles-id/23990",
+        "https://www.asiatimes.com/2019/02/opinion/the-long-road-to-a-multipolar-world/",
+        "https://www.atimes.com/article/the-new-silk-roads-go-digital/",
+    }
+    assert older <= asked
+    config = load_config(CONFIG)
+    assert all(config.is_article_url("escobar", url) for url in older)
 
 
 @pytest.mark.parametrize(

@@ -125,6 +125,7 @@ class _Pending:
     record: CaptureRecord
     source: str | None
     seen_at: int
+    url: str  # the canonical URL: the page's
 
 
 class Indexer:
@@ -133,7 +134,10 @@ class Indexer:
     ``source_for_url`` names the source of a capture whose WARC carries no
     crawl metadata (files from other tools), and ``article_url(source, url)``
     says whether such a capture is an article by that source's patterns (a
-    front page or a listing is not); ``workers`` is the size of the
+    front page or a listing is not). ``canonical_url(source, url)`` is the
+    URL a capture is indexed under, the one its source's crawls request
+    (another tool's WARC may name it over http, or with a tracking query);
+    the capture keeps the URL its record names as ``target_uri``. ``workers`` is the size of the
     extraction pool (0: extract in this process).
     """
 
@@ -144,6 +148,7 @@ class Indexer:
         workers: int | None = None,
         source_for_url: Callable[[str], str | None] | None = None,
         article_url: Callable[[str | None, str], bool] | None = None,
+        canonical_url: Callable[[str | None, str], str] | None = None,
         source_options: Mapping[str, ExtractionOptions] | None = None,
         progress: Callable[[str], None] | None = None,
         page_timeout: float | None = None,
@@ -153,6 +158,7 @@ class Indexer:
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.source_for_url = source_for_url
         self.article_url = article_url
+        self.canonical_url = canonical_url
         self.progress = progress or (lambda message: None)
         self.pool = ExtractionPool(self.workers, page_timeout or DEFAULT_PAGE_TIMEOUT)
 
@@ -266,9 +272,11 @@ class Indexer:
             raise
 
     def _add_capture(self, record, name, source, number, pending, result) -> None:
+        source = source or (self.source_for_url(record.url) if self.source_for_url else None)
+        url = self.canonical_url(source, record.url) if self.canonical_url else record.url
         row = {
             "record_id": record.record_id,
-            "url": record.url,
+            "url": url,
             "captured_at": record.captured_at,
             "record_type": record.record_type,
             "status": record.status,
@@ -277,13 +285,15 @@ class Indexer:
             "warc_file": name,
             "offset": record.offset,
             "length": record.length,
-            "source": source or (self.source_for_url(record.url) if self.source_for_url else None),
+            "source": source,
             "warc_date": record.warc_date,
             "etag": record.header("ETag"),
             "last_modified": record.header("Last-Modified"),
         }
         if record.status and 300 <= record.status < 400 and record.header("Location"):
             row["redirect_to"] = urljoin(record.url, record.header("Location").strip())
+        if url != record.url:
+            row["target_uri"] = record.url
         if record.record_type == "revisit":
             row.update(
                 refers_to=record.refers_to,
@@ -299,9 +309,9 @@ class Indexer:
         if record.record_type == "revisit":
             result.revisits += 1
         result.captures += 1
-        self._touched.add(record.url)
+        self._touched.add(url)
         if record.record_type != "revisit" and record.record_id:
-            pending[record.record_id] = _Pending(capture_id, record, row["source"], number)
+            pending[record.record_id] = _Pending(capture_id, record, row["source"], number, url)
 
     def _apply_metadata(self, record: CaptureRecord, pending, result) -> None:
         fields = dict(record.warc_fields())
@@ -318,7 +328,7 @@ class Indexer:
     def _submit(self, item: _Pending, role: str | None, result: FileResult) -> None:
         record = item.record
         reason = _not_extracted_reason(record, role)
-        if reason is None and role is None and self.article_url and not self.article_url(item.source, record.url):
+        if reason is None and role is None and self.article_url and not self.article_url(item.source, item.url):
             reason = NOT_AN_ARTICLE_URL
         if reason:
             result.not_extracted[reason] = result.not_extracted.get(reason, 0) + 1
@@ -354,7 +364,7 @@ class Indexer:
             "title", "author", "published", "language", "text", "description", "sitename", "canonical_url",
             "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
         )}
-        row.update(url=record.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
+        row.update(url=item.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
         if item.source:
             drift.count(result.health, item.source, outcome.get("rule_matches") or {})
         words = outcome.get("search_words")

@@ -98,6 +98,7 @@ class Ingest:
             page_timeout=self.page_timeout,
             source_for_url=self.config.source_for_url if self.config else None,
             article_url=self.config.is_article_url if self.config else None,
+            canonical_url=self.config.canonical_url if self.config else None,
             source_options=self.config.extraction_options() if self.config else None,
             progress=self.progress,
         )

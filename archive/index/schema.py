@@ -2,7 +2,7 @@
 README), and the schema version a reader expects; :class:`archive.index.store.Index`
 creates and upgrades them."""
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 CAPTURE_COLUMNS = {
     "id": int,
@@ -28,6 +28,7 @@ CAPTURE_COLUMNS = {
     "last_modified": str,
     "content_hash": str,
     "extraction_error": str,
+    "target_uri": str,
 }
 PAGE_COLUMNS = {
     "id": int,

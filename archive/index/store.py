@@ -129,8 +129,11 @@ class Index:
             db["pages"].create_index(["url"], unique=True)
             db["pages"].create_index(["source", "published"])
             db["pages"].create_index(["language"])
-        # schema 3: a page's extraction failure, a file's damage
-        for table, column in (("captures", "extraction_error"), ("warc_files", "damage"), ("warc_files", "sha1")):
+        # schema 3: a page's extraction failure, a file's damage; 4: the URL a
+        # capture's record names, where it is not the canonical URL
+        for table, column in (
+            ("captures", "extraction_error"), ("warc_files", "damage"), ("warc_files", "sha1"), ("captures", "target_uri"),
+        ):
             if column not in db[table].columns_dict:
                 db[table].add_column(column, str)
         self._migrate_search()
@@ -299,9 +302,9 @@ class Index:
         target = revisit["refers_to_uri"] or revisit["url"]
         if revisit["refers_to_date"]:
             row = self.db.execute(
-                "SELECT record_id FROM captures WHERE url = ? AND captured_at = ? AND record_type != 'revisit'"
-                " AND (? IS NULL OR payload_digest = ?) ORDER BY id LIMIT 1",
-                [target, revisit["refers_to_date"], revisit["payload_digest"], revisit["payload_digest"]],
+                "SELECT record_id FROM captures WHERE (url = ? OR target_uri = ?) AND captured_at = ?"
+                " AND record_type != 'revisit' AND (? IS NULL OR payload_digest = ?) ORDER BY id LIMIT 1",
+                [target, target, revisit["refers_to_date"], revisit["payload_digest"], revisit["payload_digest"]],
             ).fetchone()
             if row:
                 return row[0]
@@ -355,6 +358,21 @@ class Index:
     def page(self, url: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM pages WHERE url = ?", [url])
         return rows[0] if rows else None
+
+    def record_urls(self, urls: Iterable[str]) -> dict[str, str]:
+        """The URL the WARC record of each page's newest capture names, for
+        the pages of ``urls`` where it is not the page's canonical URL (an
+        import of another tool's crawl): the URL replay finds it by."""
+        urls = list(dict.fromkeys(urls))
+        found: dict[str, str] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            found.update(self.db.execute(
+                "SELECT p.url, c.target_uri FROM pages p JOIN captures c ON c.id = p.capture_id"
+                f" WHERE c.target_uri IS NOT NULL AND p.url IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            ).fetchall())
+        return found
 
     def captures_of(self, url: str) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM captures WHERE url = ? ORDER BY captured_at, id", [url])

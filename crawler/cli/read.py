@@ -76,11 +76,12 @@ def search(
     )
     with open_index(data) as index:
         found = run_search(index, query_obj)
+        rows = found.rows
+        recorded = index.record_urls(row["url"] for row in rows)
     for note in found.notes:
         click.echo(f"note: {note}", err=True)
-    rows = found.rows
     for row in rows:
-        row["replay_url"] = replay_url(row["url"], row["last_captured"] or "")
+        row["replay_url"] = replay_url(recorded.get(row["url"], row["url"]), row["last_captured"] or "")
     if as_json:
         print_json(rows)
         return
@@ -137,7 +138,7 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
         from archive.serve.replay import replay_url
 
         page = index.page(url)
-        captures = [c | {"replay_url": replay_url(c["url"], c["captured_at"])} for c in index.captures_of(url)]
+        captures = [c | {"replay_url": replay_url(c["target_uri"] or c["url"], c["captured_at"])} for c in index.captures_of(url)]
         copies = index.copies_of(url)
         if not page and not captures:
             raise NotInIndex(f"{url} is not in the index")

@@ -104,13 +104,23 @@ def render_cell(row, value, column, table, database, datasette):
     keys = row.keys() if hasattr(row, "keys") else ()
     if column == "url" and isinstance(value, str) and "id" in keys and "last_captured" in keys:
         base = (datasette.plugin_config(PLUGIN) or {}).get("replay_base", "")
-        replay = replay_url(value, row["last_captured"] or "", base) if base else None
-        text = datasette.urls.table(database, "pages") + f"/{row['id']}"
-        links = [f'<a href="{escape(value)}" rel="nofollow noreferrer">{escape(value)}</a>']
-        if replay:
-            links.append(f'<a class="replay" href="{escape(replay)}">replay</a>')
-        links.append(f'<a class="text" href="{escape(text)}">text</a>')
-        return Markup(links[0] + "<br>" + " · ".join(links[1:]))
+
+        async def links() -> Markup:
+            replay = None
+            if base:  # an imported capture is replayed by the URL its WARC record names
+                recorded = await datasette.get_database(database).execute(
+                    "SELECT c.target_uri FROM pages p JOIN captures c ON c.id = p.capture_id WHERE p.id = ?", [row["id"]]
+                )
+                target = next((r[0] for r in recorded.rows if r[0]), value)
+                replay = replay_url(target, row["last_captured"] or "", base)
+            text = datasette.urls.table(database, "pages") + f"/{row['id']}"
+            html = [f'<a href="{escape(value)}" rel="nofollow noreferrer">{escape(value)}</a>']
+            if replay:
+                html.append(f'<a class="replay" href="{escape(replay)}">replay</a>')
+            html.append(f'<a class="text" href="{escape(text)}">text</a>')
+            return Markup(html[0] + "<br>" + " · ".join(html[1:]))
+
+        return links
     return None
 
 
