@@ -2,7 +2,8 @@
 
 One public function, :func:`decode_html`, which turns a response body into
 ``str`` the way a careful browser would, but refusing declarations that are
-provably wrong. Candidates are tried in this order, each with a *strict*
+provably wrong. The declarations are read with :mod:`w3lib.encoding`, as
+Scrapy reads them; candidates are tried in this order, each with a *strict*
 decode of the whole body (a candidate that fails is skipped, not trusted):
 
 1. a byte order mark (UTF-8, UTF-16 LE/BE);
@@ -10,15 +11,24 @@ decode of the whole body (a candidate that fails is skipped, not trusted):
 3. ``<meta charset>`` / ``<meta http-equiv="Content-Type" content="...">``
    (or an XML declaration) in the first :data:`PRESCAN_BYTES` bytes;
 4. UTF-8;
-5. detection with charset_normalizer on a sample of the body;
-6. last resort: UTF-8 with ``errors="replace"``.
+5. *nearly* UTF-8: valid UTF-8 but for a few stray bytes (a character
+   pasted from a Latin-1 source), decoded as UTF-8 with replacement;
+6. detection with charset_normalizer on a sample of the body;
+7. last resort: UTF-8 with ``errors="replace"``.
 
 Declared single-byte charsets (windows-125x, ISO-8859-x, KOI8...) can decode
 any byte sequence, so a strict decode never rejects them. For those, one
-extra check applies: if the body contains non-ASCII bytes and *is* valid
-UTF-8, UTF-8 wins. Valid multi-byte UTF-8 sequences practically never occur
-in legacy-encoded prose, while UTF-8 pages served with a stale
+extra check applies: if the body contains non-ASCII bytes and *is* (nearly)
+valid UTF-8, UTF-8 wins. Valid multi-byte UTF-8 sequences practically never
+occur in legacy-encoded prose, while UTF-8 pages served with a stale
 ``charset=iso-8859-1`` header (Apache's old default) are common.
+
+"Nearly" means at least as many valid multi-byte sequences as invalid
+bytes. A page declared UTF-8 that is really windows-1251 has hundreds of
+invalid bytes and at most a chance valid pair; a UTF-8 page with one stray
+byte has one invalid byte and its other non-ASCII letters valid. Left to
+the detector, such a page, with few non-ASCII letters, is taken for a
+legacy charset and garbled whole ("Mäscot" read as ISO-8859-14 "MÃĊscot").
 
 Charset names are normalised to the WHATWG Encoding Standard labels
 (``"cp1251"`` -> ``"windows-1251"``; ``latin-1``, ``iso-8859-1`` and
@@ -34,6 +44,7 @@ import re
 from typing import Final
 
 from charset_normalizer import from_bytes
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 __all__ = ["PRESCAN_BYTES", "DETECTION_SAMPLE_BYTES", "decode_html", "normalize_charset"]
 
@@ -127,12 +138,6 @@ _SINGLE_BYTE: Final = frozenset(
 ) | {"ibm866", "macintosh", "x-mac-cyrillic"}
 
 _UTF16: Final = frozenset({"utf-16le", "utf-16be"})
-_CHARSET_PARAM_RE: Final = re.compile(r"""charset\s*=\s*["']?\s*([^"'\s;,>]+)""", re.IGNORECASE)
-_META_TAG_RE: Final = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
-_ATTR_RE: Final = re.compile(
-    rb"""([a-z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>/]+))""", re.IGNORECASE
-)
-_XML_DECL_RE: Final = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']""")
 _NON_ASCII_RE: Final = re.compile(rb"[\x80-\xff]")
 _C1_CONTROLS_ERRORS: Final = "archive-charset-c1-controls"
 
@@ -187,33 +192,6 @@ def _decode_strict(body: bytes, label: str) -> str | None:
         return None
 
 
-def _charset_from_content_type(content_type: str | None) -> str | None:
-    """Return the raw ``charset`` parameter of a Content-Type header value."""
-    if not content_type:
-        return None
-    match = _CHARSET_PARAM_RE.search(content_type)
-    return match.group(1) if match else None
-
-
-def _charsets_from_markup(head: bytes) -> list[str]:
-    """Return raw charset labels declared by <meta> tags or an XML declaration, in order."""
-    labels: list[str] = []
-    for tag in _META_TAG_RE.finditer(head):
-        attributes: dict[bytes, bytes] = {}
-        for name, *values in _ATTR_RE.findall(tag.group(0)):
-            attributes.setdefault(name.lower(), next((v for v in values if v), b""))
-        if b"charset" in attributes:
-            labels.append(attributes[b"charset"].decode("ascii", "replace"))
-        elif attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
-            declared = _charset_from_content_type(attributes.get(b"content", b"").decode("ascii", "replace"))
-            if declared:
-                labels.append(declared)
-    xml_declaration = _XML_DECL_RE.match(head)
-    if xml_declaration:
-        labels.append(xml_declaration.group(1).decode("ascii", "replace"))
-    return labels
-
-
 def _detection_sample(body: bytes) -> bytes:
     """Return up to :data:`DETECTION_SAMPLE_BYTES` of ``body`` rich in non-ASCII bytes.
 
@@ -256,11 +234,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
 
     has_non_ascii = not body.isascii()
     utf8_text = _decode_strict(body, "utf-8")
-    declared = [normalize_charset(_charset_from_content_type(content_type))]
-    for raw_label in _charsets_from_markup(body[:PRESCAN_BYTES]):
-        label = normalize_charset(raw_label)
-        # A parser that could read an ASCII <meta> is not reading UTF-16 (WHATWG: use UTF-8).
-        declared.append("utf-8" if label in _UTF16 else label)
+    if utf8_text is None and has_non_ascii:
+        utf8_text = _nearly_utf8(body)
+    declared = [normalize_charset(http_content_type_encoding(content_type))]
+    label = normalize_charset(html_body_declared_encoding(body[:PRESCAN_BYTES]))
+    # A parser that could read an ASCII <meta> is not reading UTF-16 (WHATWG: use UTF-8).
+    declared.append("utf-8" if label in _UTF16 else label)
     tried: set[str] = set()
     for label in declared:
         if label is None or label in tried:
@@ -282,3 +261,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
             return text, detected
 
     return body.decode("utf-8", "replace"), "utf-8"
+
+
+def _nearly_utf8(body: bytes) -> str | None:
+    """``body`` decoded as UTF-8 with replacement when it is valid UTF-8 but
+    for a few stray bytes: no more invalid bytes than valid multi-byte
+    sequences (see the module docstring); else None."""
+    text = body.decode("utf-8", "replace")
+    invalid = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - invalid
+    return text if 0 < invalid <= multibyte else None
