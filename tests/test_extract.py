@@ -25,7 +25,8 @@ KNOWN_PAGES = {
         "2020 Audi e-tron Sportback revealed as electric 4-door coupe",
         "US pricing has not been confirmed at this stage, but the 2020 Audi e-tron Sportback is expected to go on "
         "sale in North American midway through next year.",
-        "2019-11-20T02:15:49+00:00",
+        # the article's JSON-LD says -06:00, its og meta +00:00 for the same clock time: the JSON-LD is the statement
+        "2019-11-20T02:15:49-06:00",
         "en",
     ),
     "a1fca19b884e0e946ad3fbe2a7f5031e5e3b23372702a76db302b6143c77cb31": (
@@ -140,7 +141,7 @@ def test_extraction_to_dict_is_json_and_round_trips():
     assert Extraction(**as_dict) == extraction
     assert set(as_dict) == {
         "title", "author", "published", "language", "text", "description", "sitename",
-        "canonical_url", "encoding", "word_count", "extractor",
+        "canonical_url", "encoding", "word_count", "extractor", "authors",
     }  # fmt: skip
     assert as_dict["author"] == "Chris Davies"
     assert as_dict["sitename"] == "SlashGear"

@@ -14,7 +14,9 @@ Pipeline: bytes -> :func:`archive.extract.decode.decode_html` -> one lxml tree
 with metadata, trafilatura's default options except ``include_comments=False``
 (cheaper ones for huge documents, see :func:`_options_for`) -> language from
 :mod:`archive.extract.language` (trafilatura's own field is always empty) ->
-publication timestamp (:func:`find_published`). The indexer's job parses a
+publication timestamp (:func:`find_published`); the title is chosen among
+the page's own by agreement (:mod:`archive.extract.title`), trafilatura's
+only when the page gives none. The indexer's job parses a
 page once and gives the same tree to the comment splitter, to
 :func:`extract_page` and to the site rules: trafilatura works on a copy of
 the tree it is given, so the tree stays as parsed.
@@ -45,6 +47,9 @@ from archive.extract.sniff import (
     BINARY_SIGNATURES, HTML_MEDIA_TYPES, SNIFF_BYTES, UNINFORMATIVE_MEDIA_TYPES, UTF16_BOMS, is_html, media_type,
 )
 from archive.extract.language import detect_language, html_lang_from_tree
+from archive.extract import jsonld
+from archive.extract.authors import display, find_authors
+from archive.extract.title import choose_title, site_names
 
 __all__ = [
     "EXTRACTOR", "Extraction", "NotExtractable", "Page", "extract", "extract_page", "find_published", "is_html",
@@ -101,6 +106,8 @@ class Extraction:
     passed to :func:`extract`. ``language`` is ISO 639-1. ``encoding`` is the
     WHATWG name of the charset used to decode the body. ``word_count`` counts
     ``\\w+`` runs of ``text``. ``extractor`` names the library and version.
+    ``authors`` is every credited author (:mod:`archive.extract.authors`);
+    ``author`` the same names as one line, joined by ``"; "``.
     """
 
     title: str | None
@@ -114,6 +121,10 @@ class Extraction:
     encoding: str
     word_count: int
     extractor: str
+    authors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "authors", tuple(self.authors))  # a list from JSON is the same extraction
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as a plain dict (JSON-serialisable)."""
@@ -250,10 +261,13 @@ def extract_page(page: Page, url: str, content_language: str | None = None) -> E
     fields = document.as_dict()
     text = _empty_if_none(fields.get("text"))
 
+    items = jsonld.objects(tree)  # read once for the title, the authors and the date
+    authors = tuple(find_authors(tree, fields.get("author"), items, site_names(tree, url, items)))
     return Extraction(
-        title=fields.get("title"),
-        author=fields.get("author"),
-        published=find_published(tree, fields.get("date")),
+        title=choose_title(tree, url, fields.get("title"), items),
+        author=display(authors),
+        authors=authors,
+        published=find_published(tree, fields.get("date"), items),
         language=detect_language(html_lang_from_tree(tree), content_language, text),
         text=text,
         description=fields.get("description"),

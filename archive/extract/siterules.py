@@ -230,6 +230,9 @@ def refine(
             changes["language"] = detect_language(html_lang_from_tree(tree), content_language, value)
         elif field == "date":
             changes["published"] = value
+        elif field == "author":
+            changes["author"] = value
+            changes["authors"] = tuple(value.split("; "))
         else:
             changes[field] = value
     if not changes:

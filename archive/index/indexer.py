@@ -361,9 +361,10 @@ class Indexer:
             logger.info("not extracted: %s: %s", record.url, outcome)
             return
         row = {k: outcome.get(k) for k in (
-            "title", "author", "published", "language", "text", "description", "sitename", "canonical_url",
+            "title", "author", "authors", "published", "language", "text", "description", "sitename", "canonical_url",
             "word_count", "encoding", "extractor", "extraction_path", "comment_count", "comments_text", "fingerprint",
         )}
+        row["authors"] = list(row["authors"] or ()) or None  # kept as a JSON list
         row.update(url=item.url, source=item.source, capture_id=item.capture_id, last_captured=record.captured_at)
         if item.source:
             drift.count(result.health, item.source, outcome.get("rule_matches") or {})

@@ -36,6 +36,7 @@ PAGE_COLUMNS = {
     "source": str,
     "title": str,
     "author": str,
+    "authors": str,
     "published": str,
     "language": str,
     "text": str,
