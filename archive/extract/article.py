@@ -41,7 +41,7 @@ import trafilatura
 from lxml.etree import ParserError
 from lxml.html import HtmlElement, HTMLParser, document_fromstring, tostring
 
-from archive.extract.dates import find_published
+from archive.extract.published import find_published
 from archive.extract.decode import decode_html
 from archive.extract.sniff import (
     BINARY_SIGNATURES, HTML_MEDIA_TYPES, SNIFF_BYTES, UNINFORMATIVE_MEDIA_TYPES, UTF16_BOMS, is_html, media_type,
