@@ -103,6 +103,22 @@ def validate_wacz(path: Path) -> tuple[bool, str]:
 
 def extract_warcs(path: Path, into: Path) -> list[Path]:
     """Check a WACZ's digests and extract its WARC files into ``into``."""
+    into.mkdir(parents=True, exist_ok=True)
+    return _read_package(path, into)
+
+
+def wacz_problems(path: Path) -> list[str]:
+    """What no longer holds in a WACZ package: its datapackage digests (empty if all hold)."""
+    try:
+        _read_package(path, None)
+    except WaczError as exc:
+        return [str(exc)]
+    return []
+
+
+def _read_package(path: Path, into: Path | None) -> list[Path]:
+    """Check every resource of a WACZ against its datapackage.json digest,
+    extracting its WARC files into ``into`` (none when None); WaczError on the first that fails."""
     try:
         package = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -110,9 +126,8 @@ def extract_warcs(path: Path, into: Path) -> list[Path]:
     with package:
         try:
             datapackage = json.loads(package.read("datapackage.json"))
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile, zlib.error) as exc:
             raise WaczError(f"{path}: no readable datapackage.json: {exc}") from None
-        into.mkdir(parents=True, exist_ok=True)
         extracted = []
         for resource in datapackage.get("resources", []):
             name, expected = resource.get("path", ""), resource.get("hash", "")
@@ -123,7 +138,7 @@ def extract_warcs(path: Path, into: Path) -> list[Path]:
             if algorithm not in ("sha256", "md5") or not hexdigest:
                 raise WaczError(f"{path}: {name}: no usable digest in datapackage.json")
             digest = hashlib.new(algorithm)
-            target = into / Path(name).name if name.startswith("archive/") else None
+            target = into / Path(name).name if into is not None and name.startswith("archive/") else None
             try:
                 with package.open(name) as source, (open(target, "wb") if target else _Null()) as sink:
                     for block in iter(lambda: source.read(1 << 20), b""):
@@ -131,6 +146,8 @@ def extract_warcs(path: Path, into: Path) -> list[Path]:
                         sink.write(block)
             except KeyError:
                 raise WaczError(f"{path}: {name} is listed but missing") from None
+            except (zipfile.BadZipFile, zlib.error) as exc:
+                raise WaczError(f"{path}: {name} cannot be read: {exc}: the package is damaged") from None
             if digest.hexdigest() != hexdigest:
                 raise WaczError(f"{path}: {name} does not match its digest: the package is damaged")
             if target:
