@@ -14,8 +14,7 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin
@@ -29,6 +28,9 @@ from archive.extract.sniff import is_html
 from archive.index.store import Index
 from archive.index.textdiff import content_hash
 from archive.search.normalise import normaliser
+from archive.index.archived import ExtractionArchive, is_derived
+from archive.index.stats import FileResult, IndexStats
+from archive.warc import derived as derived_records
 from archive.warc.read import CaptureRecord, iter_records
 
 logger = logging.getLogger(__name__)
@@ -65,60 +67,6 @@ def file_origin(name: str) -> str:
     return "import" if name.startswith(IMPORTED_DIR + "/") else "crawl"
 
 
-@dataclass
-class FileResult:
-    name: str
-    records: int = 0
-    captures: int = 0
-    revisits: int = 0
-    pages: int = 0
-    not_extracted: dict[str, int] = field(default_factory=dict)
-    #: records whose WARC-Record-ID the index holds already (copies of the same record)
-    copies: int = 0
-    #: "URL: reason" of each page whose extraction failed (exception, timeout, dead worker)
-    extraction_failures: list[str] = field(default_factory=list)
-    #: where the file stops being readable, when it does (its whole records are indexed)
-    damage: str | None = None
-    skipped: bool = False
-    #: per source, how many of its extracted pages each site rule matched (archive.index.drift)
-    health: drift.Health = field(default_factory=dict)
-
-
-@dataclass
-class IndexStats:
-    files: int = 0
-    skipped: int = 0
-    records: int = 0
-    captures: int = 0
-    revisits: int = 0
-    pages: int = 0
-    failures: list[str] = field(default_factory=list)
-    extraction_failures: list[str] = field(default_factory=list)
-    indexed_files: list[str] = field(default_factory=list)
-    health: drift.Health = field(default_factory=dict)
-
-    def add(self, result: FileResult) -> None:
-        if result.skipped:
-            self.skipped += 1
-            return
-        if result.damage:
-            self.failures.append(result.damage)
-        self.extraction_failures += result.extraction_failures
-        self.indexed_files.append(result.name)
-        self.files += 1
-        self.records += result.records
-        self.captures += result.captures
-        self.revisits += result.revisits
-        self.pages += result.pages
-        drift.merge(self.health, result.health)
-
-    def merge(self, other: IndexStats) -> None:
-        for item in dataclass_fields(self):  # counts add up, lists extend
-            if item.name != "health":
-                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
-        drift.merge(self.health, other.health)
-
-
 @dataclass(eq=False)  # known by identity: the extraction pool's key
 class _Pending:
     capture_id: int
@@ -137,7 +85,12 @@ class Indexer:
     front page or a listing is not). ``canonical_url(source, url)`` is the
     URL a capture is indexed under, the one its source's crawls request
     (another tool's WARC may name it over http, or with a tracking query);
-    the capture keeps the URL its record names as ``target_uri``. ``workers`` is the size of the
+    the capture keeps the URL its record names as ``target_uri``.
+    After each file, the extractions made in it are archived as conversion
+    and metadata records in ``derived_dir`` (:meth:`finish_derived` closes
+    and indexes that file); with ``from_records``
+    a page whose extraction is archived is rebuilt from those records.
+    ``workers`` is the size of the
     extraction pool (0: extract in this process).
     """
 
@@ -149,6 +102,8 @@ class Indexer:
         source_for_url: Callable[[str], str | None] | None = None,
         article_url: Callable[[str | None, str], bool] | None = None,
         canonical_url: Callable[[str | None, str], str] | None = None,
+        derived_dir: Path | None = None,
+        from_records: bool = False,
         source_options: Mapping[str, ExtractionOptions] | None = None,
         progress: Callable[[str], None] | None = None,
         page_timeout: float | None = None,
@@ -159,11 +114,19 @@ class Indexer:
         self.source_for_url = source_for_url
         self.article_url = article_url
         self.canonical_url = canonical_url
+        #: each file's new extractions, archived in derived_dir (None: not archived)
+        self.archive = ExtractionArchive(index, derived_dir)
+        #: a page with an archived extraction is rebuilt from it, not extracted again
+        self.from_records = from_records
+        self._warcs: Path | None = None
         self.progress = progress or (lambda message: None)
         self.pool = ExtractionPool(self.workers, page_timeout or DEFAULT_PAGE_TIMEOUT)
 
     def close(self, abandon: bool = False) -> None:
-        """Stop the workers: after their work (the default), or at once."""
+        """Stop the workers: after their work (the default), or at once. A
+        file of archived extractions still open is closed (and indexed by the
+        next run, if :meth:`finish_derived` did not)."""
+        self.archive.close()
         if abandon:
             self.pool.kill()
         else:
@@ -187,8 +150,12 @@ class Indexer:
     def index_directory(self, directory: Path) -> IndexStats:
         """Index every closed WARC file of ``directory`` not yet indexed as it is now."""
         stats = IndexStats()
-        directory = Path(directory)
-        paths = sorted(p for p in directory.rglob("*") if p.is_file() and is_warc_name(p.name))
+        directory = self._warcs = Path(directory)
+        # the archived extractions first, so that each capture finds its own
+        paths = sorted(
+            (p for p in directory.rglob("*") if p.is_file() and is_warc_name(p.name)),
+            key=lambda p: (not derived_records.is_derived_name(p.name), p.relative_to(directory).as_posix()),
+        )
         for number, path in enumerate(paths, 1):
             self.index_in(directory, path, stats, f"{number}/{len(paths)} ")
         return stats
@@ -229,7 +196,20 @@ class Indexer:
             self.index.add_file(
                 name, size, result.records, result.captures, origin, _now(), damage=result.damage, sha1=sha1
             )
+        self.archive.write_queued()
         return result
+
+    def finish_derived(self) -> list[Path]:
+        """Close the file of archived extractions and index it; its path(s)."""
+        written = self.archive.close()
+        for path in written:
+            self.index_file(path, name=path.relative_to(self.archive.directory).as_posix(), origin="derived")
+        return written
+
+    @property
+    def derived_problem(self) -> str | None:
+        """Why extractions stopped being archived (a full disk), if they did."""
+        return self.archive.problem
 
     # -- internals -------------------------------------------------------
 
@@ -242,7 +222,9 @@ class Indexer:
             try:
                 for number, record in enumerate(records):
                     result.records += 1
-                    if record.record_type == "metadata":
+                    if is_derived(record):
+                        self.archive.add(record, name)
+                    elif record.record_type == "metadata":
                         self._apply_metadata(record, pending, result)
                     elif record.record_type in ("response", "revisit", "resource") and _is_web_url(record.url):
                         if record.captured_at is None:
@@ -334,6 +316,10 @@ class Indexer:
             result.not_extracted[reason] = result.not_extracted.get(reason, 0) + 1
             item.record = None  # type: ignore[assignment]  # free the body
             return
+        if self.from_records and (outcome := self.archive.read(record, self._warcs)) is not None:
+            item.record = _slim(record)
+            self._store_page(item, outcome, result)
+            return
         args = (
             record.body, record.url, record.header("Content-Type"), record.header("Content-Language"),
             self.source_options.get(item.source or ""), record.captured_at,
@@ -375,6 +361,8 @@ class Indexer:
         self.index.set_capture_fields(record.record_id, {"content_hash": digest})
         self._fresh[record.record_id] = {"title": row["title"], "author": row["author"], "text": row["text"]}
         result.pages += 1
+        if self.archive.directory is not None and not outcome.get("from_records"):
+            self.archive.queue(record, {**outcome, "content_hash": digest})
 
 
 def _not_extracted_reason(record: CaptureRecord, role: str | None) -> str | None:

@@ -34,6 +34,7 @@ from archive.index.store import Index
 from archive.paths import DataDir
 from archive.sources import Config
 from archive.warc.cdxj import update_replay_index
+from archive.warc.derived import is_derived_name
 from archive.warc.recover import recover_open_file
 from archive.warc.write import OPEN_SUFFIX
 
@@ -49,6 +50,7 @@ class Ingest:
         *,
         config: Config | None = None,
         rebuild: bool = False,
+        from_records: bool = False,
         workers: int | None = None,
         page_timeout: float | None = None,
         progress: Callable[[str], None] | None = None,
@@ -56,6 +58,7 @@ class Ingest:
         self.data = data
         self.config = config
         self.rebuild = rebuild
+        self.from_records = from_records
         self.workers = workers
         self.page_timeout = page_timeout
         self.progress = progress or (lambda message: None)
@@ -99,6 +102,8 @@ class Ingest:
             source_for_url=self.config.source_for_url if self.config else None,
             article_url=self.config.is_article_url if self.config else None,
             canonical_url=self.config.canonical_url if self.config else None,
+            derived_dir=self.data.warcs,
+            from_records=self.from_records,
             source_options=self.config.extraction_options() if self.config else None,
             progress=self.progress,
         )
@@ -127,11 +132,14 @@ class Ingest:
     def finish(self) -> None:
         """The steps after indexing, whatever brought the files in."""
         index = self.index
+        self.indexer.finish_derived()  # the extractions archived beside their captures, indexed
+        if self.indexer.derived_problem:
+            self.warnings.append(self.indexer.derived_problem)
         index.resolve_revisits()
         for name, options in (self.config.extraction_options() if self.config else {}).items():
             if options.reprints:
                 index.group_reprints(name)
-        new_files = [self.data.warcs / name for name in self.stats.indexed_files]
+        new_files = [self.data.warcs / name for name in self.stats.indexed_files if not is_derived_name(name)]
         whole = self.rebuild or not self.data.replay_index.exists()
         if whole or new_files:
             left_out = update_replay_index(self.data, index, None if whole else new_files)

@@ -87,6 +87,19 @@ EVENT_COLUMNS = {
     "record_id": str,
     "detail": str,
 }
+#: The archived extractions (archive/warc/derived.py): each page's conversion
+#: and metadata records, by the response record they refer to.
+DERIVED_COLUMNS = {
+    "id": int,
+    "record_id": str,
+    "kind": str,
+    "refers_to": str,
+    "warc_file": str,
+    "offset": int,
+    "length": int,
+    "extractor": str,
+    "content_hash": str,
+}
 WARC_FILE_COLUMNS = {
     "name": str,
     "size": int,

@@ -155,6 +155,11 @@ def _serve(ingest: Ingest, conn: Connection, parent: int) -> None:
             except Exception as exc:  # noqa: BLE001 - handed to the run, raised there
                 error = _handed_on(exc, ingest)
         if indexer is not None:
+            if error is None:
+                try:
+                    indexer.finish_derived()
+                except Exception as exc:  # noqa: BLE001 - handed to the run, raised there
+                    error = _handed_on(exc, ingest)
             indexer.close()
         if index is not None:
             index.close()

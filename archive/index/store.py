@@ -25,7 +25,7 @@ import sqlite_utils
 
 from archive.errors import MediarchiveError
 from archive.index.schema import (
-    ARTICLE_COLUMNS, CAPTURE_COLUMNS, EVENT_COLUMNS, PAGE_COLUMNS, SCHEMA_VERSION, VERSION_COLUMNS, WARC_FILE_COLUMNS,
+    ARTICLE_COLUMNS, CAPTURE_COLUMNS, DERIVED_COLUMNS, EVENT_COLUMNS, PAGE_COLUMNS, SCHEMA_VERSION, VERSION_COLUMNS, WARC_FILE_COLUMNS,
 )
 from archive.index import history
 from archive.resources import index_damaged, is_damage
@@ -141,6 +141,11 @@ class Index:
         if "page_versions" not in db.table_names():
             db["page_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url", "version", "record_id"})
             db["page_versions"].create_index(["url", "version"], unique=True)
+        if "derived" not in db.table_names():
+            db["derived"].create(DERIVED_COLUMNS, pk="id", not_null={"record_id", "kind", "refers_to", "warc_file"})
+            db["derived"].create_index(["record_id"], unique=True)
+            db["derived"].create_index(["refers_to"])
+            db["derived"].create_index(["warc_file"])
         if "page_events" not in db.table_names():
             db["page_events"].create(EVENT_COLUMNS, pk="id", not_null={"url", "event", "at"})
             db["page_events"].create_index(["at"])
@@ -193,6 +198,7 @@ class Index:
                 [name],
             )
             self.db.execute("DELETE FROM captures WHERE warc_file = ?", [name])
+            self.db.execute("DELETE FROM derived WHERE warc_file = ?", [name])
             self.db.execute("DELETE FROM warc_files WHERE name = ?", [name])
 
     def add_file(
@@ -221,6 +227,10 @@ class Index:
             self._inserts[(table, names, conflict)] = sql
         values = [json.dumps(v) if isinstance(v, (dict, list, tuple)) else v for v in row.values()]
         return self.db.conn.execute(sql, values)
+
+    def add_derived(self, row: Mapping[str, Any]) -> None:
+        """Record an archived extraction's record (a copy of a known one is kept once)."""
+        self._insert("derived", row, " ON CONFLICT (record_id) DO NOTHING")
 
     def set_capture_fields(self, record_id: str, values: Mapping[str, Any]) -> None:
         if values:

@@ -156,5 +156,9 @@ def export_cdxj(data: DataDir, out_path: Path) -> int:
 
 def _warc_files(warcs: Path) -> list[Path]:
     from archive.index.indexer import is_warc_name
+    from archive.warc.derived import is_derived_name
 
-    return sorted(p for p in warcs.rglob("*") if p.is_file() and is_warc_name(p.name)) if warcs.is_dir() else []
+    # archived extractions are not captures: replay has nothing to show of them
+    return sorted(
+        p for p in warcs.rglob("*") if p.is_file() and is_warc_name(p.name) and not is_derived_name(p.name)
+    ) if warcs.is_dir() else []

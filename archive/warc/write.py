@@ -284,6 +284,23 @@ class RollingWarcWriter:
             self._finish_file(warc)
         return offset
 
+    def write_records(self, build: Callable[[Callable[[], str], str], Sequence[RecordSpec]]) -> list[RecordLocation]:
+        """Write records other than an exchange's (derived text and fields):
+        ``build(new_id, warcinfo_id)`` gives their specs; their locations, in order."""
+        if self._closed:
+            raise WriterClosedError("write_records() after close()")
+        warc = self._file or self._open_next_file()
+        specs = build(self._new_id, warc.warcinfo_id)
+        data, spans = serialize_records(specs, self.gzip)
+        offset = self._append(warc, data)
+        locations = [
+            RecordLocation(warc.final_path.name, offset + start, length, spec.record_id)
+            for spec, (start, length) in zip(specs, spans, strict=True)
+        ]
+        if self._full(warc):
+            self._finish_file(warc)
+        return locations
+
     def roll_if_old(self) -> Path | None:
         """Close the current file if it has been open ``max_age`` seconds
         (a slow, polite crawl writes seldom); its final path, if closed."""

@@ -73,21 +73,27 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
 
 
 @main.command(context_settings=CONTEXT)
+@click.option("--from-records", is_flag=True,
+              help="Take each page's text and fields from its archived conversion and metadata records instead of "
+                   "extracting it again (pages without them are extracted).")
 @data_option
 @config_for_sources
 @page_timeout_option
 @fails_cleanly
-def reindex(data: str | None, config_path: str, page_timeout: float) -> None:
+def reindex(from_records: bool, data: str | None, config_path: str, page_timeout: float) -> None:
     """Rebuild the index from the WARC files alone.
 
     The new index is built beside the old one and replaces it only when
     complete (a damaged index is rebuilt the same way). A file cut short
     keeps its whole records and is named with the offset where it breaks;
-    the exit code is then 1.
+    the exit code is then 1. Each page is extracted again (the extractor may
+    have improved; a changed extraction is archived beside the old one),
+    or with --from-records rebuilt from its archived extraction.
 
     \b
     Example:
         mediarchive reindex --data ./data
+        mediarchive reindex --from-records
     """
     from archive.index.ingest import Ingest
 
@@ -95,7 +101,8 @@ def reindex(data: str | None, config_path: str, page_timeout: float) -> None:
     if not datadir.warcs.is_dir():
         raise UsageError(f"{datadir.warcs}: no WARC directory to reindex")
     with Ingest(
-        datadir, config=optional_config(config_path), rebuild=True, page_timeout=page_timeout, progress=progress
+        datadir, config=optional_config(config_path), rebuild=True, from_records=from_records,
+        page_timeout=page_timeout, progress=progress,
     ) as ingest:
         stats = ingest.index_pending()
         ingest.finish()

@@ -124,6 +124,10 @@ SEARCH_CSV_COLUMNS = (
 def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
     """One page: its metadata and text from the index, and its captures.
 
+    --json adds the page's provenance: the text's conversion record and the
+    fields' metadata record (file, offset, record ID), the response record
+    they refer to, its payload digest, file and offset.
+
     With --html, the body of the newest successful capture is read back from
     its WARC record by offset and written to standard output.
 
@@ -131,6 +135,7 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
     Example:
         mediarchive show https://www.moonofalabama.org/2024/01/some-post.html --json
     """
+    from archive.index.archived import provenance as chain
     from archive.warc.readback import archived_body
 
     datadir = DataDir.resolve(data)
@@ -142,13 +147,14 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
         copies = index.copies_of(url)
         if not page and not captures:
             raise NotInIndex(f"{url} is not in the index")
+        provenance = chain(index, page["capture_id"]) if page and page.get("capture_id") else None
         if as_html:
             body = archived_body(datadir, index, url)
             sys.stdout.buffer.write(body)
             sys.stdout.buffer.flush()
             return
     if as_json:
-        print_json({**_page_fields(page, url), "captures": captures, "copies": copies})
+        print_json({**_page_fields(page, url), "provenance": provenance, "captures": captures, "copies": copies})
         return
     fields = _page_fields(page, url)
     for key in ("url", "title", "author", "published", "language", "source"):
