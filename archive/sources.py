@@ -52,6 +52,9 @@ class Source:
     reprints: bool = False
     byline: str | None = None
     requisites: bool = True
+    #: hosts an article's stylesheets, images and fonts may come from besides
+    #: allowed_domains (a CDN); None: whichever hosts the article page loads them from
+    requisite_domains: tuple[str, ...] | None = None
     closed: bool = False
     routine_pages: int = 5
     backfill_urls: tuple[str, ...] = ()
@@ -243,6 +246,12 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
     if not domains:  # default: the hosts of the seeds
         domains = tuple(dict.fromkeys(urlsplit(u).hostname for u in values["start_urls"] + values["feeds"] + values["sitemaps"]))
     values["allowed_domains"] = domains
+    if raw.get("requisite_domains") is not None:
+        requisite_domains = _string_list(raw["requisite_domains"], "requisite_domains", fail)
+        for domain in requisite_domains:
+            if "/" in domain or ":" in domain or not domain.strip("."):
+                raise fail("requisite_domains", f"{domain!r} must be a bare host name such as 'cdn.example.org'")
+        values["requisite_domains"] = requisite_domains
     for url in values["start_urls"] + values["feeds"] + values["sitemaps"]:
         host = urlsplit(url).hostname or ""
         if not any(host_in_domain(host, d) for d in domains):

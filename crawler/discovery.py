@@ -236,26 +236,51 @@ def _origin(base: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
+def requisite_allowed(url: str, kind: str, source: Source) -> bool:
+    """Whether an article's requisite from a host outside ``allowed_domains``
+    is fetched: from a host of ``requisite_domains`` when the source names
+    them, else any host the article loads a stylesheet, font or image from
+    (a CDN); a script only from the source's own hosts or those it names."""
+    if source.requisite_domains is not None:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host_in_domain(host, domain) for domain in source.requisite_domains)
+    return kind != "script"
+
+
 def requisites_from_html(body: str | bytes, base_url: str) -> list[str]:
     """What a page needs to be seen as it was: stylesheets, images (src and
-    srcset) and scripts, absolute http(s), any host, in document order."""
+    srcset), fonts it preloads and scripts, absolute http(s), any host, in document order."""
     root = html_tree(body)
-    return [] if root is None else requisites_in(root, base_url)
+    return [] if root is None else [url for url, _ in requisites_in(root, base_url)]
 
 
-def requisites_in(root: etree._Element, base_url: str) -> list[str]:
-    """:func:`requisites_from_html` of a page already parsed."""
+def requisites_in(root: etree._Element, base_url: str) -> list[tuple[str, str]]:
+    """:func:`requisites_from_html` of a page already parsed, each URL with
+    its kind: ``style`` (stylesheets, and fonts and styles it preloads),
+    ``image`` (``src``, ``srcset``, icons) or ``script``, in document order."""
     base = document_base(root, base_url)
-    found: dict[str, None] = {}
-    candidates = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
-    candidates += root.xpath("//img/@src | //script/@src | //link[@rel='icon']/@href")
-    for srcset in root.xpath("//img/@srcset | //source/@srcset"):
-        candidates += [part.strip().split(" ")[0] for part in srcset.split(",") if part.strip()]
-    for href in candidates:
-        url = normalize_link(href, base)
-        if url:
-            found.setdefault(url)
-    return list(found)
+    found: dict[str, str] = {}
+    for element in root.iter("link", "img", "source", "script"):
+        candidates: list[tuple[str | None, str]] = []
+        if element.tag == "link":
+            rel = f" {' '.join((element.get('rel') or '').split())} "
+            if " stylesheet " in rel or (" preload " in rel and element.get("as") in ("style", "font")):
+                candidates.append((element.get("href"), "style"))
+            elif " icon " in rel or (" preload " in rel and element.get("as") == "image"):
+                candidates.append((element.get("href"), "image"))
+        elif element.tag == "script":
+            candidates.append((element.get("src"), "script"))
+        else:
+            if element.tag == "img":
+                candidates.append((element.get("src"), "image"))
+            for part in (element.get("srcset") or "").split(","):
+                if part.strip():
+                    candidates.append((part.strip().split(" ")[0], "image"))
+        for href, kind in candidates:
+            url = normalize_link(href, base) if href else None
+            if url:
+                found.setdefault(url, kind)
+    return list(found.items())
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,12 @@ FLAGS = [
 
 
 def first_pixel(png: bytes) -> tuple[int, int, int]:
-    """The top-left pixel of an 8-bit RGB(A) PNG (a tiny decoder: row 0 only)."""
+    """The top-left pixel of an 8-bit RGB(A) PNG."""
+    return first_row(png)[0]
+
+
+def first_row(png: bytes) -> list[tuple[int, int, int]]:
+    """The top row's pixels of an 8-bit RGB(A) PNG (a tiny decoder: row 0 only)."""
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     position, idat, width, bit_depth, colour = 8, b"", 0, 0, 0
     while position < len(png):
@@ -57,7 +62,7 @@ def first_pixel(png: bytes) -> tuple[int, int, int]:
     elif row_filter == 3:  # Average
         for i in range(len(row)):
             row[i] = (row[i] + (row[i - channels] if i >= channels else 0) // 2) & 0xFF
-    return tuple(row[:3])
+    return [tuple(row[i:i + 3]) for i in range(0, len(row), channels)]
 
 
 @pytest.fixture(scope="module")
@@ -97,4 +102,107 @@ def test_archived_article_renders_with_its_archived_stylesheet(replayed):
     assert any("site.css" in u and u.startswith(replay) for u in urls)  # the stylesheet came through replay
     outside = {u for u in urls if not re.match(r"https?://127\.0\.0\.1[:/]", u)}
     assert outside == set(), outside
+    print(json.dumps({"screenshot": str(screenshot)}))
+
+
+# -- an article whose stylesheet and image come from another host (a CDN) ----------
+
+CDN_BACKGROUND = (200, 255, 200)
+CDN_IMAGE = (220, 20, 60)
+
+
+def solid_png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(colour) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def serve(routes: dict[str, tuple[str, bytes]]):
+    """A tiny site on 127.0.0.1 (a free port): path -> (content type, body); returns (server, port)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            kind, body = routes.get(self.path, ("text/plain", b"not found"))
+            self.send_response(200 if self.path in routes else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def test_an_articles_stylesheet_and_image_from_a_cdn_replay_from_the_archive(tmp_path):
+    """The page is on 127.0.0.1, its stylesheet and image on "localhost"
+    (another host name, the same loopback address): requisites from the
+    hosts the article loads styles and images from are archived, politely,
+    and replay shows both with the live sites gone. The CDN's script is not
+    fetched: scripts come only from the source's own hosts."""
+    assert CHROMIUM, "Debian's chromium is needed (.ci/run installs it: apt-get install chromium)"
+    cdn, cdn_port = serve({
+        "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
+        "/assets/cdn.css": ("text/css", b"body { background: rgb(200, 255, 200); margin: 0; }"
+                                        b" img.lead { position: absolute; top: 0; left: 0; width: 64px; height: 64px; }"),
+        "/assets/lead.png": ("image/png", solid_png(8, 8, CDN_IMAGE)),
+        "/assets/tracker.js": ("application/javascript", b"/* not archived */"),
+    })
+    cdn_base = f"http://localhost:{cdn_port}"
+    article = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Harvest report</title>"
+        f"<link rel='stylesheet' href='{cdn_base}/assets/cdn.css'><script src='{cdn_base}/assets/tracker.js'></script>"
+        "</head><body><article><h1>Harvest report</h1>"
+        f"<img class='lead' src='{cdn_base}/assets/lead.png' alt='lead'>"
+        + "<p>Farmers in the region gathered a record harvest of buckwheat this year, officials said.</p>" * 4
+        + "</article></body></html>"
+    ).encode()
+    site, port = serve({
+        "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
+        "/news/": ("text/html; charset=utf-8", b"<html><body><a href='/articles/harvest.html'>Harvest</a></body></html>"),
+        "/articles/harvest.html": ("text/html; charset=utf-8", article),
+    })
+    base = f"http://127.0.0.1:{port}"
+    (tmp_path / "sources.yaml").write_text(
+        "defaults: {delay: 0, concurrency: 4}\nsources:\n  - name: cdn-test\n"
+        f"    start_urls: ['{base}/news/']\n    article_pattern: ['/articles/[a-z]+\\.html$']\n"
+    )
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(tmp_path / "sources.yaml"),
+             "--data", str(tmp_path / "data")], capture_output=True, text=True, timeout=300,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+    finally:
+        for server in (site, cdn):
+            server.shutdown()
+            server.server_close()
+    captured = {r["url"]: r["status"] for r in query(tmp_path / "data", "SELECT url, status FROM captures")}
+    assert captured[f"{cdn_base}/assets/cdn.css"] == 200 and captured[f"{cdn_base}/assets/lead.png"] == 200
+    assert captured[f"{cdn_base}/robots.txt"] == 200  # robots.txt asked of the CDN too
+    assert f"{cdn_base}/assets/tracker.js" not in captured
+    (page,) = query(tmp_path / "data", "SELECT url, captured_at FROM captures WHERE url LIKE '%/articles/harvest.html'")
+    with cli_server("replay", tmp_path / "data") as replay:
+        stamp = re.sub(r"\D", "", page["captured_at"])[:14]
+        screenshot, netlog = tmp_path / "cdn-article.png", tmp_path / "netlog.json"
+        shot = subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={screenshot}",
+             f"--log-net-log={netlog}", "--dump-dom", f"{replay}{stamp}mp_/{page['url']}"],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    row = first_row(screenshot.read_bytes())
+    assert row[10] == CDN_IMAGE  # the CDN's image, from the archive
+    assert row[600] == CDN_BACKGROUND  # laid out with the CDN's stylesheet, from the archive
+    urls = set(re.findall(r'"url":"(https?://[^"]+)"', netlog.read_text(errors="replace")))
+    assert any(u.startswith(replay) and "localhost" in u and "cdn.css" in u for u in urls)
+    assert {u for u in urls if not re.match(r"https?://127\.0\.0\.1[:/]", u)} == set()
     print(json.dumps({"screenshot": str(screenshot)}))

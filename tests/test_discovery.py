@@ -132,3 +132,26 @@ def test_requisites_are_stylesheets_images_and_scripts():
         "https://www.moonofalabama.org/2024/img/a-3x.png",
     ]
     assert requisites_from_html(b"", "https://a.org/") == []
+
+
+def test_requisites_from_other_hosts_styles_and_images_by_default_scripts_only_from_named_hosts():
+    from archive.sources import parse_config
+    from crawler.discovery import requisite_allowed
+
+    default, named = parse_config(
+        "sources:\n"
+        "  - name: a\n    start_urls: ['https://a.org/']\n"
+        "  - name: b\n    start_urls: ['https://b.org/']\n    requisite_domains: ['cdn.b-static.net']\n"
+    ).sources
+    assert requisite_allowed("https://cdn.example.net/site.css", "style", default)
+    assert requisite_allowed("https://img.example.net/lead.jpg", "image", default)
+    assert not requisite_allowed("https://ads.example.net/tracker.js", "script", default)
+    assert requisite_allowed("https://img.cdn.b-static.net/app.js", "script", named)
+    assert not requisite_allowed("https://cdn.example.net/site.css", "style", named)
+
+
+def test_requisite_domains_must_be_host_names():
+    from archive.sources import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match="requisite_domains"):
+        parse_config("sources:\n  - name: a\n    start_urls: ['https://a.org/']\n    requisite_domains: ['https://cdn.net/']\n")

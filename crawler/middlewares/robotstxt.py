@@ -7,7 +7,9 @@ out unchecked. A crawl seeded with start pages, feeds and sitemaps at once
 hits exactly that. Here each waiter gets its own Deferred, relayed from the
 shared one without consuming it. A robots.txt that cannot be fetched is
 logged as one line (Scrapy logs a traceback) and the host is crawled as if
-it had none, as Scrapy does.
+it had none, as Scrapy does. The robots.txt of a host a requisite is
+fetched from outside the source's domains (a CDN, ``allow_offsite``) is
+fetched and obeyed the same way.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             robots_request = Request(
                 f"{url.scheme}://{netloc}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
-                meta={"dont_obey_robotstxt": True},
+                # a requisite's host outside the source's domains (a CDN) is asked too
+                meta={"dont_obey_robotstxt": True, "allow_offsite": bool(request.meta.get("allow_offsite"))},
                 callback=NO_CALLBACK,
             )
             try:

@@ -27,7 +27,7 @@ from archive.sources import Source
 from archive.index.frontier import SUFFIX as FRONTIER_SUFFIX, Frontier
 from archive.index.schedule import Known
 from crawler.discovery import (
-    LinkFinder, Role, classify_entry, denied, feed_entries, in_domains, requisites_in, sitemap_entries,
+    LinkFinder, Role, classify_entry, denied, feed_entries, in_domains, requisite_allowed, requisites_in, sitemap_entries,
 )
 
 ROLE_META = "archive_role"
@@ -244,10 +244,15 @@ class SourceSpider(Spider):
                 self.logger.info("%s: backfill of %s stops at page %d", self.name, template, number)
         from_article = response.meta.get(ROLE_META) == Role.ARTICLE.value
         if from_article and self.source.requisites:
-            for url in requisites_in(tree, response.url):
-                # the source's own hosts only: a crawl never reaches beyond what its sources name
-                if url not in self._seen and in_domains(url, self.source) and not denied(url, self.source):
-                    yield self._request(url, Role.REQUISITE, hops)
+            for url, kind in requisites_in(tree, response.url):
+                if url in self._seen or denied(url, self.source):
+                    continue
+                own = in_domains(url, self.source)
+                if own or requisite_allowed(url, kind, self.source):
+                    request = self._request(url, Role.REQUISITE, hops)
+                    if not own:  # a CDN's: fetched as politely, robots.txt obeyed there too
+                        request.meta["allow_offsite"] = True
+                    yield request
         seed = response.meta.get(SEED_META) or response.url
         for url, role in links:
             if role is Role.LISTING and (not follow_listings or page is not None):
