@@ -199,14 +199,16 @@ def extraction_alone(warcs: Path, profile: Path | None = None) -> dict:
     return json.loads(run.stdout)
 
 
-def reindex(full_data: Path, config: Path) -> dict:
-    """``mediarchive reindex`` of the full crawl's data (a copy): pages extracted a second."""
+def reindex(full_data: Path, config: Path, *, from_records: bool = False) -> dict:
+    """``mediarchive reindex`` of the full crawl's data (a copy): pages extracted a second,
+    or with ``from_records`` rebuilt from their archived conversion and metadata records."""
     data = full_data.with_name(full_data.name + "-reindex")
     shutil.rmtree(data, ignore_errors=True)
     shutil.copytree(full_data, data)
     try:
         result = measure.run(
-            [sys.executable, "-m", "crawler.cli", "reindex", "--config", str(config), "--data", str(data)], cwd=REPO,
+            [sys.executable, "-m", "crawler.cli", "reindex", *(["--from-records"] if from_records else []),
+             "--config", str(config), "--data", str(data)], cwd=REPO,
         )
         if result.returncode != 0:
             raise RuntimeError(f"reindex failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")

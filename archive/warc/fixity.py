@@ -193,7 +193,7 @@ def _scan_file(path: Path, name: str, known_offsets: list[int], found: _Found) -
         if handle.read(2) != GZIP_MAGIC:
             return _scan_stream(handle, name, known_offsets, found), size
         records = 0
-        for offset, member, problem in _members(handle, size):
+        for offset, member, problem in _members(handle, size):  # each member decompressed once
             if problem:
                 found.add(name, offset, problem)
                 continue
@@ -202,27 +202,36 @@ def _scan_file(path: Path, name: str, known_offsets: list[int], found: _Found) -
 
 
 def _members(handle, size: int):
-    """``(offset, raw bytes, None)`` for each gzip member of a file (a record
-    each, in a .warc.gz), or ``(offset, None, problem)`` for one that cannot
-    be decompressed; the next member is then found by its magic bytes."""
-    offset = 0
+    """``(offset, record bytes, None)`` for each gzip member of a file (a
+    record each, in a .warc.gz), decompressed, or ``(offset, None, problem)``
+    for one that cannot be; the next member is then found by its magic
+    bytes. The file is read once, in blocks."""
+    offset, buffer = 0, b""
+    handle.seek(0)
     while offset < size:
-        handle.seek(offset)
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        raw = bytearray()
+        output, length = [], 0
         try:
-            while not inflater.eof:
-                chunk = handle.read(BLOCK)
-                if not chunk:
-                    raise EOFError("the file ends inside this record")
-                raw += chunk
-                inflater.decompress(chunk, 0)
+            while True:
+                if not buffer:
+                    buffer = handle.read(BLOCK)
+                    if not buffer:
+                        raise EOFError("the file ends inside this record")
+                output.append(inflater.decompress(buffer))
+                if inflater.eof:
+                    used = len(buffer) - len(inflater.unused_data)
+                    length += used
+                    buffer = buffer[used:]
+                    break
+                length += len(buffer)
+                buffer = b""
         except (zlib.error, EOFError) as exc:
             yield offset, None, f"cannot be read: {' '.join(str(exc).split())}"
             offset = _next_member(handle, offset + 1, size)
+            handle.seek(offset)
+            buffer = b""
             continue
-        length = len(raw) - len(inflater.unused_data)
-        yield offset, bytes(raw[:length]), None
+        yield offset, b"".join(output), None
         offset += length
 
 
