@@ -9,6 +9,8 @@ kept and leaves the index untouched.
 
 from __future__ import annotations
 
+import logging
+
 import errno
 import hashlib
 import os
@@ -20,6 +22,8 @@ from pathlib import Path
 from archive.paths import DataDir
 from archive.errors import NotAnArchive, WarcReadError
 from archive.index.indexer import IMPORTED_DIR, UNSORTED, FileResult, Indexer, is_warc_name
+
+logger = logging.getLogger(__name__)
 
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 
@@ -109,12 +113,23 @@ def import_file(data: DataDir, indexer: Indexer, path: Path, source: str | None 
     return outcome
 
 
-def import_wacz(data: DataDir, indexer: Indexer, path: Path, source: str | None = None) -> list[ImportOutcome]:
-    """Import the WARC files of a WACZ package, after checking its digests."""
+def import_wacz(
+    data: DataDir, indexer: Indexer, path: Path, source: str | None = None, trusted_roots: Path | None = None,
+) -> list[ImportOutcome]:
+    """Import the WARC files of a WACZ package, after checking its digests,
+    and its signature if it is signed (a package whose signature does not
+    verify is refused: nothing of it is copied)."""
     import tempfile
 
+    from archive.warc.signing import SignatureError, verify_signature
     from archive.warc.wacz import WaczError, extract_warcs
 
+    try:
+        signature = verify_signature(path, trusted_roots)
+    except SignatureError as exc:
+        return [ImportOutcome(path=path, error=exc.message)]
+    if signature is not None:
+        logger.info("%s: signed by %s at %s; the signature verifies", path, signature.domain, signature.timestamp)
     with tempfile.TemporaryDirectory(prefix="mediarchive-wacz-", dir=data.root if data.root.is_dir() else None) as tmp:
         try:
             warcs = extract_warcs(path, Path(tmp))

@@ -114,12 +114,16 @@ class Ingest:
         self.stats.merge(stats)
         return stats
 
-    def import_files(self, paths: list[Path], source: str | None = None) -> list[ImportOutcome]:
-        """Copy files of other tools in and index them (WACZ packages: their WARC files)."""
+    def import_files(
+        self, paths: list[Path], source: str | None = None, trusted_roots: Path | None = None,
+    ) -> list[ImportOutcome]:
+        """Copy files of other tools in and index them (WACZ packages: their
+        WARC files, a signed one's signature verified, against ``trusted_roots``
+        if given)."""
         outcomes: list[ImportOutcome] = []
         for path in paths:
             if path.suffix.lower() == ".wacz":
-                outcomes += import_wacz(self.data, self.indexer, path, source)
+                outcomes += import_wacz(self.data, self.indexer, path, source, trusted_roots)
             else:
                 outcomes.append(import_file(self.data, self.indexer, path, source))
         for outcome in outcomes:

@@ -13,7 +13,8 @@ computed when it was written. :func:`audit`:
    and ``show`` do, and checks that it is the record the row names (its
    ``WARC-Record-ID``) with the row's payload digest, its own digests
    holding;
-3. checks the datapackage digests of the WACZ packages it is given.
+3. checks the datapackage digests of the WACZ packages it is given, and a
+   signed one's signature (:mod:`archive.warc.signing`).
 
 A problem found by both reads of one record is reported once. ``since`` and
 ``source`` narrow the audit to the captures they select (and the files that
@@ -142,8 +143,16 @@ def audit(
         from archive.warc.wacz import wacz_problems
 
         progress(f"verify: {path}")
-        for problem in wacz_problems(Path(path)):
-            found.items[(str(path), None)] = Mismatch(str(path), None, None, None, problem)
+        problems = wacz_problems(Path(path))
+        if not problems:
+            from archive.warc.signing import SignatureError, verify_signature
+
+            try:
+                verify_signature(Path(path))  # a signed package's signature (roots: $MEDIARCHIVE_TRUSTED_ROOTS)
+            except SignatureError as exc:
+                problems = [exc.message]
+        for problem in problems:
+            found.items[(str(path), None)] = Mismatch(str(path), None, None, None, problem.removeprefix(f"{path}: "))
         report.wacz_packages += 1
     report.mismatches = list(found.items.values())
     report.seconds = time.monotonic() - started

@@ -54,8 +54,12 @@ def export_wacz(
     since: str | None = None,
     until: str | None = None,
     title: str = "mediarchive export",
+    signing_url: str | None = None,
+    signing_token: str | None = None,
 ) -> ExportResult:
-    """Write a WACZ of the selected captures (and the originals of selected revisits)."""
+    """Write a WACZ of the selected captures (and the originals of selected
+    revisits); with ``signing_url``, signed by that authsign server (the WACZ
+    signing spec), :class:`WaczError` if it does not sign."""
     where, params = ["1 = 1"], []
     if sources:
         where.append(f"source IN ({', '.join('?' for _ in sources)})")
@@ -83,14 +87,31 @@ def export_wacz(
         partial = out.with_name(out.name + ".partial")
         run = subprocess.run(
             [sys.executable, "-m", "wacz", "create", "-o", str(partial), "-p", str(folder / "pages.jsonl"), "-c",
-             "--title", title, *map(str, warcs)],
+             "--title", title, *_signing_options(signing_url, signing_token), *map(str, warcs)],
             capture_output=True, text=True, check=False,
         )
         if run.returncode != 0 or not partial.exists():
             partial.unlink(missing_ok=True)
             raise WaczError(f"wacz create failed: {_last_line(run)}")
+        if signing_url:
+            from archive.warc.signing import signature_of
+
+            if signature_of(partial) is None:  # py-wacz writes an unsigned package and exits 0
+                partial.unlink(missing_ok=True)
+                raise WaczError(f"{signing_url} did not sign the package: {_signing_failure(run)}")
         partial.replace(out)
     return ExportResult(out, len(captures), pages, len(warcs))
+
+
+def _signing_options(url: str | None, token: str | None) -> list[str]:
+    if not url:
+        return []
+    return ["--signing-url", url, *(["--signing-token", token] if token else [])]
+
+
+def _signing_failure(run: subprocess.CompletedProcess) -> str:
+    lines = [" ".join(line.split()) for line in (run.stdout + run.stderr).splitlines() if "sign" in line.lower()]
+    return lines[-1] if lines else _last_line(run)
 
 
 def validate_wacz(path: Path) -> tuple[bool, str]:

@@ -24,18 +24,26 @@ config_for_sources = click.option(
 @click.argument("warcs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @data_option
 @click.option("--source", metavar="NAME", help="Source to file the captures under (default: by domain, from the sources file).")
+@click.option("--trusted-roots", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Roots a signed WACZ's signature must verify to (authsign's YAML of SHA-256 fingerprints; "
+                   "default: $MEDIARCHIVE_TRUSTED_ROOTS, else authsign's: Let's Encrypt and its timestamp authorities).")
 @config_for_sources
 @page_timeout_option
 @fails_cleanly
-def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, config_path: str, page_timeout: float) -> None:
+def import_(
+    warcs: tuple[Path, ...], data: str | None, source: str | None, trusted_roots: Path | None, config_path: str,
+    page_timeout: float,
+) -> None:
     """Index WARC, ARC or WACZ files written by other tools.
 
     Each file is copied into DATA/warcs/imported/ and indexed like a crawl's
     own; a file already in the archive (the same bytes, whatever its name)
     is not copied again. A file that is not an archive is refused before
     anything is copied; one cut short keeps its whole records and is named
-    with the offset where it breaks. The exit code is 1 when some file was
-    refused or cut short, 3 when another command holds the data directory.
+    with the offset where it breaks. A WACZ's digests are checked, and a
+    signed one's signature (the WACZ signing spec): a package that fails
+    either is refused. The exit code is 1 when some file was refused or cut
+    short, 3 when another command holds the data directory.
 
     \b
     Example:
@@ -48,7 +56,7 @@ def import_(warcs: tuple[Path, ...], data: str | None, source: str | None, confi
         raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
     datadir = DataDir.resolve(data)
     with Ingest(datadir, config=optional_config(config_path), page_timeout=page_timeout, progress=progress) as ingest:
-        outcomes = ingest.import_files(list(warcs), source)
+        outcomes = ingest.import_files(list(warcs), source, trusted_roots)
         ingest.finish()
         report = ingest.report("import")
     for outcome in outcomes:

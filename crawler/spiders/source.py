@@ -245,13 +245,10 @@ class SourceSpider(Spider):
         from_article = response.meta.get(ROLE_META) == Role.ARTICLE.value
         if from_article and self.source.requisites:
             for url, kind in requisites_in(tree, response.url):
-                if url in self._seen or denied(url, self.source):
-                    continue
                 own = in_domains(url, self.source)
-                if own or requisite_allowed(url, kind, self.source):
+                if url not in self._seen and not denied(url, self.source) and (own or requisite_allowed(url, kind, self.source)):
                     request = self._request(url, Role.REQUISITE, hops)
-                    if not own:  # a CDN's: fetched as politely, robots.txt obeyed there too
-                        request.meta["allow_offsite"] = True
+                    request.meta["allow_offsite"] = not own  # a CDN's: as politely, its robots.txt obeyed too
                     yield request
         seed = response.meta.get(SEED_META) or response.url
         for url, role in links:
