@@ -13,16 +13,11 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo import demo_site, demo_sources_yaml
-from tests.commands import copy_of
+from tests.commands import copy_of, run as cli
 from tests.indexdb import query
 
 PAGE_COLUMNS = ("url", "title", "author", "authors", "published", "language", "text", "description", "sitename",
                 "word_count", "encoding", "extractor", "extraction_path", "comment_count", "versions", "first_captured")
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,9 @@ import zipfile
 import pytest
 
 from crawler.demo import demo_site, demo_sources_yaml
+from tests.commands import run as cli
 from tests.indexdb import query
 from tests.signing import DOMAIN, signing_authority
-
-
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

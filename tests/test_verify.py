@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from crawler.demo import demo_site, demo_sources_yaml
-from tests.commands import copy_of
+from tests.commands import copy_of, run as cli
 from tests.indexdb import query
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

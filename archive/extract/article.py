@@ -262,9 +262,10 @@ def extract_page(page: Page, url: str, content_language: str | None = None) -> E
     text = _empty_if_none(fields.get("text"))
 
     items = jsonld.objects(tree)  # read once for the title, the authors and the date
-    authors = tuple(find_authors(tree, fields.get("author"), items, site_names(tree, url, items)))
+    names = site_names(tree, url, items)
+    authors = tuple(find_authors(tree, fields.get("author"), items, names))
     return Extraction(
-        title=choose_title(tree, url, fields.get("title"), items),
+        title=choose_title(tree, url, fields.get("title"), items, names),
         author=display(authors),
         authors=authors,
         published=find_published(tree, fields.get("date"), items),

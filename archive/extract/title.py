@@ -164,15 +164,17 @@ def strip_site_affixes(title: str, names: Iterable[str]) -> str:
 
 def choose_title(
     tree: HtmlElement, url: str | None = None, fallback: str | None = None, items: list[dict] | None = None,
+    names: list[str] | None = None,
 ) -> str | None:
     """The article's title (see the module's description); ``fallback``
-    (trafilatura's) when the page gives none of the candidates. ``items``:
-    the page's JSON-LD objects, if read already."""
+    (trafilatura's) when the page gives none of the candidates. ``items``
+    and ``names``: the page's JSON-LD objects and :func:`site_names`, if
+    found already."""
     items = jsonld.objects(tree) if items is None else items
     found = candidates(tree, items)
     if not found:
         return fallback
-    names = site_names(tree, url, items)
+    names = site_names(tree, url, items) if names is None else names
     # a "site name" two voices give as the article's title is a template's slip (MSN's og:site_name)
     voices: dict[str, set[str]] = {}
     for source, text in found.items():

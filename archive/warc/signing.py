@@ -72,7 +72,9 @@ def verify_signature(path: Path, trusted_roots: str | os.PathLike | None = None)
             if not digest or not isinstance(digest.get("signedData"), dict):
                 return None
             datapackage = package.read("datapackage.json")
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None  # not a package at all: the digest check that follows says so
+    except ValueError as exc:
         raise SignatureError(f"{path}: its signature cannot be read: {exc}") from None
     signed = digest["signedData"]
     actual = "sha256:" + hashlib.sha256(datapackage).hexdigest()

@@ -255,16 +255,7 @@ class RollingWarcWriter:
             metadata=warc_fields(metadata) if metadata else None,
             revisit=revisit,
         )
-        warc = self._file or self._open_next_file()
-        specs = exchange.records(self._new_id, warc.warcinfo_id)
-        data, spans = serialize_records(specs, self.gzip)
-        offset = self._append(warc, data)
-        locations = [
-            RecordLocation(warc.final_path.name, offset + start, length, spec.record_id)
-            for spec, (start, length) in zip(specs, spans, strict=True)
-        ]
-        if self._full(warc):
-            self._finish_file(warc)
+        locations = self.write_records(exchange.records)
         return ExchangeLocations(
             response=locations[0],
             request=locations[1],
@@ -285,8 +276,9 @@ class RollingWarcWriter:
         return offset
 
     def write_records(self, build: Callable[[Callable[[], str], str], Sequence[RecordSpec]]) -> list[RecordLocation]:
-        """Write records other than an exchange's (derived text and fields):
-        ``build(new_id, warcinfo_id)`` gives their specs; their locations, in order."""
+        """Write records built by ``build(new_id, warcinfo_id)`` (an
+        exchange's, or an extraction's text and fields) in one append; their
+        locations, in order."""
         if self._closed:
             raise WriterClosedError("write_records() after close()")
         warc = self._file or self._open_next_file()

@@ -25,7 +25,7 @@ SHOWN = 50
               help="Check N index rows drawn at random, not every record of every file.")
 @click.option("--seed", type=int, metavar="N", help="With --sample: the draw's seed (a report gives it, to repeat it).")
 @click.option("--wacz", "packages", multiple=True, metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also check this WACZ package's datapackage digests (repeatable).")
+              help="Also check this WACZ package's datapackage digests and signature (repeatable).")
 @data_option
 @fails_cleanly
 def verify(since: str | None, source: str | None, sample: int | None, seed: int | None, packages, data: str | None) -> None:
