@@ -60,6 +60,12 @@ class Source:
     backfill_urls: tuple[str, ...] = ()
     backfill_since: str | None = None
     notes: str | None = None
+    #: ``recover``: the domains to ask web archives about (default: allowed_domains),
+    #: the archives (CDX endpoints or TimeMap prefixes; default: the Wayback Machine) and the years
+    recover_domains_: tuple[str, ...] = ()
+    recover_archives: tuple[str, ...] = ()
+    recover_since: str | None = None
+    recover_until: str | None = None
     #: How the source writes its URLs: links are matched, de-duplicated and fetched in this form.
     url_form: UrlForm = field(default_factory=UrlForm)
 
@@ -70,6 +76,10 @@ class Source:
         if any(p.search(url) for p in self.deny_pattern):
             return False
         return not self.article_pattern or any(p.search(url) for p in self.article_pattern)
+
+    @property
+    def recover_domains(self) -> tuple[str, ...]:
+        return self.recover_domains_ or self.allowed_domains
 
     def extraction_options(self) -> ExtractionOptions:
         """What the indexer needs to extract this source's pages right."""
@@ -154,8 +164,12 @@ _LIST_OF_URLS = ("start_urls", "feeds", "sitemaps")
 _LIST_OF_PATTERNS = ("article_pattern", "follow_pattern", "deny_pattern")
 #: Keys of a source's URL form (archive.urls.UrlForm), given flat in the sources file.
 _URL_FORM_KEYS = {"scheme", "strip_query", "keep_query", "trailing_slash"}
-_KNOWN_KEYS = {f.name for f in fields(Source)} - {"backfill_urls", "backfill_since", "url_form"} | {"backfill"} | _URL_FORM_KEYS
-_DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes", "extraction", "backfill"}
+_RECOVER_FIELDS = {"recover_domains_", "recover_archives", "recover_since", "recover_until"}
+_KNOWN_KEYS = (
+    {f.name for f in fields(Source)} - {"backfill_urls", "backfill_since", "url_form"} - _RECOVER_FIELDS
+    | {"backfill", "recover"} | _URL_FORM_KEYS
+)
+_DEFAULTABLE = _KNOWN_KEYS - {"name", "start_urls", "feeds", "sitemaps", "notes", "extraction", "backfill", "recover"}
 COMMENT_STYLES = ("typepad",)
 
 
@@ -349,6 +363,10 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
                 raise fail("backfill.since", f"{since!r} is not a date YYYY-MM-DD")
             values["backfill_since"] = since
+    if raw.get("recover") is not None:
+        from archive.mementos.entry import recover_entry
+
+        values.update(recover_entry(raw["recover"], fail, _string_list))
     if raw.get("notes") is not None:
         values["notes"] = str(raw["notes"])
     values["url_form"] = _url_form(raw, values["start_urls"] + values["feeds"] + values["sitemaps"], fail)

@@ -11,12 +11,19 @@ gzip-encoded when asked, every third chunked.
     python -m bench.site --pages 2000 [--port 0] [--latency-ms 0] [--warm]
 
 prints ``LISTENING http://127.0.0.1:PORT`` and serves until killed.
+
+It also plays a web archive holding one capture of each article of the
+site at ``https://bench.example/articles/N.html`` (``bench.recover``):
+the Wayback Machine's CDX API at ``/cdx/search/cdx`` (JSON rows) and raw
+mementos at ``/web/<time>id_/<URL>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
+import json
 import hashlib
 import random
 import sys
@@ -107,6 +114,21 @@ def sitemap_xml(pages: int, base: str) -> bytes:
     return f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>".encode()
 
 
+#: The archive's captures: where the articles were, and when.
+ARCHIVED_SITE = "https://bench.example"
+ARCHIVED_AT = "20251001093000"
+
+
+def cdx_rows(pages: int) -> bytes:
+    rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
+    for number in range(pages):
+        body = article_html(number, pages)
+        digest = base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+        rows.append([f"example,bench)/articles/{number}.html", ARCHIVED_AT, f"{ARCHIVED_SITE}/articles/{number}.html",
+                     "text/html", "200", digest, str(len(body))])
+    return json.dumps(rows).encode("utf-8")
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # headers and body go out in separate writes: with Nagle's algorithm on,
@@ -141,6 +163,17 @@ class Handler(BaseHTTPRequestHandler):
             body, conditional = sitemap_xml(self.pages, base), True
         elif parts.path == "/robots.txt":
             body = b"User-agent: *\nAllow: /\n"
+        elif parts.path == "/cdx/search/cdx":
+            return self.reply(200, cdx_rows(self.pages), [("Content-Type", "application/json")])
+        elif parts.path.startswith(f"/web/{ARCHIVED_AT}id_/{ARCHIVED_SITE}/articles/"):
+            try:
+                number = int(parts.path.rsplit("/", 1)[1].removesuffix(".html"))
+            except ValueError:
+                number = -1
+            if not 0 <= number < self.pages:
+                return self.reply(404, b"not found")
+            memento = [("Memento-Datetime", formatdate(1759311000, usegmt=True)), ("X-Archive-Orig-Server", "nginx")]
+            return self.reply(200, article_html(number, self.pages), memento)
         else:
             return self.reply(404, b"not found")
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
@@ -153,7 +186,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, status, body, headers=(), chunked=False):
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8" if status != 200 or not self.path.endswith(".xml") else "application/xml")
+        if not any(name == "Content-Type" for name, _ in headers):
+            self.send_header("Content-Type", "text/html; charset=utf-8" if status != 200 or not self.path.endswith(".xml") else "application/xml")
         self.send_header("Last-Modified", formatdate(1760000000, usegmt=True))
         for name, value in headers:
             self.send_header(name, value)

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc.records import RecordSpec, serialize_records
+from archive.warc.records import RecordSpec
+from archive.warc.serialize import serialize_records
 from bench import measure, pipeline
 from bench.recrawl import REPO, sources_yaml, start_site
 

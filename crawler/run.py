@@ -34,6 +34,8 @@ from crawler.middlewares.warccapture import warc_file_closed
 from crawler.spiders.source import ROLE_META, spider_class_for
 
 HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
+#: Roles of the requests whose responses are pages to extract (a crawl's articles, ``recover``'s mementos).
+PAGE_ROLES = ("article", "memento")
 #: Close reasons of a crawl that ran to its end or to a configured limit.
 COMPLETED = {"finished", "closespider_pagecount", "closespider_itemcount", "closespider_timeout"}
 
@@ -58,6 +60,12 @@ class SourceReport:
     #: articles the feeds and the listing pages listed (archive.index.drift compares them run to run)
     feed_articles: int = 0
     listing_articles: int = 0
+    #: ``recover``: mementos fetched that hold a page, of those whose body
+    #: did not match the archive's digest (stored, flagged), CDX lines unreadable
+    recovered: int = 0
+    digest_mismatches: int = 0
+    cdx_malformed: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -101,6 +109,7 @@ def run_crawl(
     states: Mapping[str, Mapping[str, Known]] | None = None,
     on_first_article: Callable[[], None] | None = None,
     on_warc_closed: Callable[[Path], None] | None = None,
+    spider_for: Callable[[Source], type] = spider_class_for,
     **spider_arguments: Any,
 ) -> tuple[list[SourceReport], int | None]:
     """Crawl every source to its end (blocks); one report per source, and
@@ -109,14 +118,15 @@ def run_crawl(
     ``on_first_article`` is called once, when the first article arrives
     (the indexer starts its extraction workers then: a run that fetches no
     article, such as a recheck of an unchanged site, starts none);
-    ``on_warc_closed`` with the path of each WARC segment closed."""
+    ``on_warc_closed`` with the path of each WARC segment closed;
+    ``spider_for`` gives each source's spider class (the crawl's, or ``recover``'s)."""
     settings = settings.copy()
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # our handlers: crawler.logsetup
     process = _CrawlerProcess(settings)
     crawlers = []
     first_article = _Once(on_first_article) if on_first_article else None
     for source in sources:
-        crawler = process.create_crawler(spider_class_for(source))
+        crawler = process.create_crawler(spider_for(source))
         if first_article is not None:
             crawler.signals.connect(first_article.response_received, signal=signals.response_received)
         if on_warc_closed is not None:
@@ -160,7 +170,7 @@ class _Once:
         self.action: Callable[[], None] | None = action
 
     def response_received(self, response: Response, request: Request) -> None:
-        if self.action is not None and request.meta.get(ROLE_META) == "article" and 200 <= response.status < 300:
+        if self.action is not None and request.meta.get(ROLE_META) in PAGE_ROLES and 200 <= response.status < 300:
             action, self.action = self.action, None
             action()
 
@@ -226,29 +236,10 @@ def routine_run(
                 for source in sources
             }
         settings = crawler_settings(datadir.warcs, overrides)
-        # an indexer process only for a crawl that writes segments and indexes them
-        with SegmentIndexer(ingest) if index and not from_warc else nullcontext() as segments:
-            reports, stopped_by = run_crawl(
-                sources, settings, states,
-                on_first_article=segments.warm_up if segments else None,
-                on_warc_closed=segments.closed if segments else None,
-                backfill=backfill, since=since,
-            )
-            if overrides.get("ARCHIVE_QUEUE_DIR"):
-                shutil.rmtree(overrides["ARCHIVE_QUEUE_DIR"], ignore_errors=True)  # scratch space of this run only
-            if segments and stopped_by is None and not any(r.disk_full for r in reports):
-                segments.finish()  # what it had left, then any error it met
-        report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
-        report.warc_bytes = sum(r.warc_bytes for r in reports)
-        full = next((r.disk_full for r in reports if r.disk_full), None)
-        if full:
-            raise disk_full(datadir.root)
-        if stopped_by is not None:
-            name = "Ctrl-C" if stopped_by == signal.SIGINT else signal.Signals(stopped_by).name
-            report.interrupted_by = name
-            report.exit_code = 128 + stopped_by
-            ingest.report("crawl", report)
-            raise Interrupted(f"{name}: the crawl stopped; what it captured is kept and indexed by the next run", stopped_by)
+        reports = crawl_and_index(
+            ingest, report, sources, settings, states, index=index and not from_warc,
+            backfill=backfill, since=since,
+        )
         if index:
             ingest.index_pending()
             ingest.finish()
@@ -256,6 +247,48 @@ def routine_run(
         report.failures += [f"{r.name}: {r.problem}" for r in reports if not r.succeeded]
         ingest.report("crawl", report)
     return report
+
+
+def crawl_and_index(
+    ingest: Ingest,
+    report: RunReport,
+    sources: Sequence[Source],
+    settings: Settings,
+    states: Mapping[str, Mapping[str, Known]] | None,
+    *,
+    index: bool,
+    spider_for: Callable[[Source], type] = spider_class_for,
+    **spider_arguments: Any,
+) -> list[SourceReport]:
+    """Crawl (:func:`run_crawl`) with, when ``index``, an indexer process
+    taking each closed WARC segment as the crawl goes; the sources' entries
+    into ``report``. Raises :class:`DiskFull` when the disk filled up, and
+    :class:`Interrupted` (the report written) after SIGINT or SIGTERM."""
+    # an indexer process only for a crawl that writes segments and indexes them
+    with SegmentIndexer(ingest) if index else nullcontext() as segments:
+        reports, stopped_by = run_crawl(
+            sources, settings, states,
+            on_first_article=segments.warm_up if segments else None,
+            on_warc_closed=segments.closed if segments else None,
+            spider_for=spider_for,
+            **spider_arguments,
+        )
+        if settings.get("ARCHIVE_QUEUE_DIR"):
+            shutil.rmtree(settings.get("ARCHIVE_QUEUE_DIR"), ignore_errors=True)  # scratch space of this run only
+        if segments and stopped_by is None and not any(r.disk_full for r in reports):
+            segments.finish()  # what it had left, then any error it met
+    report.sources = [asdict(r) | {"succeeded": r.succeeded, "problem": r.problem} for r in reports]
+    report.warc_bytes = sum(r.warc_bytes for r in reports)
+    full = next((r.disk_full for r in reports if r.disk_full), None)
+    if full:
+        raise disk_full(ingest.data.root)
+    if stopped_by is not None:
+        name = "Ctrl-C" if stopped_by == signal.SIGINT else signal.Signals(stopped_by).name
+        report.interrupted_by = name
+        report.exit_code = 128 + stopped_by
+        ingest.report(report.command, report)
+        raise Interrupted(f"{name}: the crawl stopped; what it captured is kept and indexed by the next run", stopped_by)
+    return reports
 
 
 def note_drift(report: RunReport, health: drift.Health, earlier: list[dict[str, Any]]) -> None:
@@ -290,4 +323,11 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         disk_full=stats.get("archive/disk_full"),
         feed_articles=get("feed_articles"),
         listing_articles=get("listing_articles"),
+        recovered=get("recovered"),
+        digest_mismatches=get("recovered/digest_mismatch"),
+        cdx_malformed=get("cdx_malformed"),
+        left_out={
+            key.removeprefix("archive/left_out/"): int(value)
+            for key, value in stats.items() if key.startswith("archive/left_out/")
+        },
     )

@@ -94,6 +94,8 @@ ARCHIVE_FRONTIER_DIR = ""
 # the next starts; empty: requests wait in memory.
 ARCHIVE_QUEUE_DIR = ""
 ARCHIVE_RETRY_AFTER_MAX = 600
+# seconds before retrying a 429/503 without Retry-After, doubling each time (0: at once, by RetryMiddleware)
+ARCHIVE_RETRY_BACKOFF = 0.0
 ARCHIVE_OPERATOR = ""
 
 LOG_LEVEL = "INFO"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from archive.warc.records import serialize_records
+from archive.warc.serialize import serialize_records
 from crawler.middlewares.warccapture import gzip_setting
 from tests.test_warcwriter import exchange, gzip_members, make_writer, plain, read_records, run_warcio
 

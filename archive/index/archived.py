@@ -43,21 +43,35 @@ def derived_of(index: Index, record_id: str) -> dict[str, dict[str, Any]]:
 def provenance(index: Index, capture_id: int) -> dict[str, Any] | None:
     """The chain from a page's text to the bytes it came from: its
     conversion and metadata records, the response record they refer to,
-    its payload digest, file and offset."""
+    its payload digest, file and offset; for a page recovered from another
+    web archive, ``memento``: the archive, the memento's URL, the archive's
+    digest and whether the body matched it, and the response record of the
+    exchange with the archive (the page's record refers to it)."""
+    columns = "record_id, url, target_uri, captured_at, payload_digest, warc_file, offset, length"
     rows = index.query(
-        "SELECT record_id, url, target_uri, captured_at, payload_digest, warc_file, offset, length"
-        " FROM captures WHERE id = ?", [capture_id],
+        f"SELECT {columns}, via, memento_url, archive_digest, payload_check, refers_to FROM captures WHERE id = ?",
+        [capture_id],
     )
     if not rows:
         return None
     response = rows[0]
+    memento = {key: response.pop(key) for key in ("via", "memento_url", "archive_digest", "payload_check", "refers_to")}
     derived = derived_of(index, response["record_id"])
     keys = ("record_id", "warc_file", "offset", "length")
-    return {
+    chain = {
         "text": {key: derived["conversion"][key] for key in keys} if "conversion" in derived else None,
         "fields": {key: derived["metadata"][key] for key in (*keys, "extractor")} if "metadata" in derived else None,
         "response": response,
+        "memento": None,
     }
+    if memento["via"]:
+        # the page came from another web archive: the exchange with it, as it happened
+        exchange = index.query(f"SELECT {columns} FROM captures WHERE record_id = ?", [memento["refers_to"]])
+        chain["memento"] = {
+            "via": memento["via"], "memento_url": memento["memento_url"], "archive_digest": memento["archive_digest"],
+            "payload_check": memento["payload_check"], "exchange": exchange[0] if exchange else None,
+        }
+    return chain
 
 
 class ExtractionArchive:

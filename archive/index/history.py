@@ -59,7 +59,8 @@ def rebuild(index: Any, url: str, fresh: Mapping[str, Mapping[str, Any]]) -> Non
     for record_id, at, record_type, status, redirect_to, digest, capture_source in captures:
         source = capture_source or source
         ok = status is not None and (200 <= status < 300 or status == 304)
-        if record_type != "revisit" and digest and status and 200 <= status < 300:
+        # an extracted capture: a response, or the page of a memento (a revisit of the archive's answer)
+        if digest and status and 200 <= status < 300:
             fields = fresh.get(record_id) or known.get(record_id)
             if alive is False:
                 events.append(_event(url, source, RESTORED, at, record_id, f"HTTP {status}"))
@@ -143,13 +144,20 @@ KEEP_VERSION_TEXT = (
 )
 
 
+#: The web archive a version's or an event's capture was recovered from (None: our own capture).
+VIA = "(SELECT c.via FROM captures c WHERE c.record_id = {alias}.record_id) AS via"
+
+
 def versions_of(index: Any, url: str) -> list[dict[str, Any]]:
     columns = ", ".join(CURRENT_TEXT + " AS text" if c == "text" else f"v.{c}" for c in VERSION_COLUMNS)
-    return index.query(f"SELECT {columns} FROM page_versions v WHERE v.url = ? ORDER BY v.version", [url])
+    return index.query(f"SELECT {columns}, {VIA.format(alias='v')} FROM page_versions v WHERE v.url = ? ORDER BY v.version", [url])
 
 
 def events_of(index: Any, url: str) -> list[dict[str, Any]]:
-    return index.query("SELECT event, at, record_id, detail FROM page_events WHERE url = ? ORDER BY at, id", [url])
+    return index.query(
+        f"SELECT e.event, e.at, e.record_id, e.detail, {VIA.format(alias='e')} FROM page_events e WHERE e.url = ? ORDER BY e.at, e.id",
+        [url],
+    )
 
 
 def changes(index: Any, *, since: str | None = None, sources: tuple[str, ...] = ()) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin
@@ -44,6 +44,9 @@ EXTRACTED_ROLES = ("article", None)
 NOT_AN_ARTICLE_URL = "not an article by its source's article_pattern"
 #: Records to wait for a capture's metadata record before deciding without it.
 METADATA_WINDOW = 6
+#: The role of a raw memento fetched from another archive (``recover``): the
+#: page it holds is the revisit record written after it (archive.warc.records.PageOfMemento).
+MEMENTO_ROLE = "memento"
 
 
 #: Files written by other tools are kept under ``warcs/imported/<source>/``.
@@ -217,6 +220,8 @@ class Indexer:
         pending: OrderedDict[str, _Pending] = OrderedDict()
         self._touched: set[str] = set()
         self._fresh: dict[str, dict] = {}
+        #: raw mementos whose page record is still to come: response ID -> (capture, metadata fields)
+        self._mementos: dict[str, tuple[_Pending, dict[str, str]]] = {}
         backlog = 4 * max(self.workers, 1)
         try:
             try:
@@ -245,6 +250,9 @@ class Indexer:
             for item in pending.values():
                 self._submit(item, None, result)
             pending.clear()
+            for _ in self._mementos:
+                _count(result, "a memento without its page record")
+            self._mementos.clear()
             self.pool.drain(lambda item, outcome: self._store_page(item, outcome, result))
             for url in sorted(self._touched):
                 history.rebuild(self.index, url, self._fresh)
@@ -283,16 +291,27 @@ class Indexer:
                 refers_to_date=record.refers_to_date,
                 revisit_profile=record.profile,
             )
+        memento = self._mementos.pop(record.refers_to, None) if record.record_type == "revisit" and record.source_uri else None
+        if memento is not None:
+            raw, fields = memento
+            row.update(
+                via=fields.get("archive"), memento_url=record.source_uri, archive_digest=fields.get("archiveDigest"),
+                payload_check=fields.get("payloadCheck"), source=row["source"] or raw.source,
+            )
         capture_id = self.index.add_capture(row)
         if capture_id is None:
             # the same record (its WARC-Record-ID) in another file, or twice in this one: one capture
             result.copies += 1
             return
-        if record.record_type == "revisit":
+        if record.record_type == "revisit" and memento is None:
             result.revisits += 1
         result.captures += 1
         self._touched.add(url)
-        if record.record_type != "revisit" and record.record_id:
+        if memento is not None:
+            # the page the memento holds: its body, with the outlet's headers and URL
+            page = replace(record, body=memento[0].record.body, raw_body=memento[0].record.raw_body)
+            self._submit(_Pending(capture_id, page, row["source"], number, url), None, result)
+        elif record.record_type != "revisit" and record.record_id:
             pending[record.record_id] = _Pending(capture_id, record, row["source"], number, url)
 
     def _apply_metadata(self, record: CaptureRecord, pending, result) -> None:
@@ -305,6 +324,9 @@ class Indexer:
             self.index.set_capture_fields(target, values)
             if values.get("source"):
                 item.source = values["source"]
+            if values.get("role") == MEMENTO_ROLE and 200 <= (item.record.status or 0) < 300:
+                self._mementos[target] = (item, fields)  # extracted with its page record, which follows
+                continue
             self._submit(item, values.get("role"), result)
 
     def _submit(self, item: _Pending, role: str | None, result: FileResult) -> None:
@@ -363,6 +385,10 @@ class Indexer:
         result.pages += 1
         if self.archive.directory is not None and not outcome.get("from_records"):
             self.archive.queue(record, {**outcome, "content_hash": digest})
+
+
+def _count(result: FileResult, reason: str) -> None:
+    result.not_extracted[reason] = result.not_extracted.get(reason, 0) + 1
 
 
 def _not_extracted_reason(record: CaptureRecord, role: str | None) -> str | None:

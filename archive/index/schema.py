@@ -2,7 +2,7 @@
 README), and the schema version a reader expects; :class:`archive.index.store.Index`
 creates and upgrades them."""
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 CAPTURE_COLUMNS = {
     "id": int,
@@ -29,6 +29,12 @@ CAPTURE_COLUMNS = {
     "content_hash": str,
     "extraction_error": str,
     "target_uri": str,
+    # a copy recovered from another web archive (a memento): the archive, the
+    # memento's URL, the archive's digest, whether the body matched it
+    "via": str,
+    "memento_url": str,
+    "archive_digest": str,
+    "payload_check": str,
 }
 PAGE_COLUMNS = {
     "id": int,

@@ -130,10 +130,12 @@ class Index:
             db["pages"].create_index(["source", "published"])
             db["pages"].create_index(["language"])
         # schema 3: a page's extraction failure, a file's damage; 4: the URL a
-        # capture's record names, where it is not the canonical URL, and a page's authors
+        # capture's record names, where it is not the canonical URL, and a page's authors;
+        # 5: where a copy recovered from another web archive came from
         for table, column in (
             ("captures", "extraction_error"), ("warc_files", "damage"), ("warc_files", "sha1"), ("captures", "target_uri"),
-            ("pages", "authors"),
+            ("pages", "authors"), ("captures", "via"), ("captures", "memento_url"), ("captures", "archive_digest"),
+            ("captures", "payload_check"),
         ):
             if column not in db[table].columns_dict:
                 db[table].add_column(column, str)

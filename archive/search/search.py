@@ -292,8 +292,10 @@ def _pages(index: Index, keys: list[int]) -> list[dict[str, Any]]:
     if not keys:
         return []
     columns = ", ".join(f"[{c}]" for c in (*RESULT_COLUMNS, "comments_text", "search_key"))
+    # the web archive the page's text was recovered from, if it was (its capture's ``via``)
+    via = "(SELECT c.via FROM captures c WHERE c.id = pages.capture_id) AS via"
     rows = index.query(
-        f"SELECT {columns} FROM pages WHERE search_key IN ({', '.join('?' for _ in keys)})", keys
+        f"SELECT {columns}, {via} FROM pages WHERE search_key IN ({', '.join('?' for _ in keys)})", keys
     )
     by_key = {row.pop("search_key"): row for row in rows}
     return [by_key[k] for k in keys if k in by_key]

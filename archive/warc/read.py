@@ -53,6 +53,8 @@ class CaptureRecord:
     refers_to_uri: str | None = None
     refers_to_date: str | None = None
     profile: str | None = None
+    #: WARC-Source-URI: where a record taken from another archive came from (a memento)
+    source_uri: str | None = None
     warc_content_type: str | None = None
     http_headers: StatusAndHeaders | None = None
     body: bytes | None = field(default=None, repr=False)  # decoded payload
@@ -178,6 +180,7 @@ def _capture_record(record: ArcWarcRecord, iterator: ArchiveIterator, base: int,
         refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
         refers_to_date=normalize_warc_date(headers.get_header("WARC-Refers-To-Date")),
         profile=headers.get_header("WARC-Profile"),
+        source_uri=headers.get_header("WARC-Source-URI"),
         warc_content_type=headers.get_header("Content-Type"),
         http_headers=http if http and http.protocol else None,
         raw_body=raw,

@@ -9,21 +9,22 @@ only one pywb and most readers accept) with ``WARC-Protocol: h2`` (or
 
 from __future__ import annotations
 
-import io
+import base64
+import hashlib
 import ipaddress
 import re
 import uuid
-import zlib
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as distribution_version
 from urllib.parse import urlsplit
 
-from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import GzippingWrapper, WARCWriter
+
+if TYPE_CHECKING:
+    from archive.warc.memento_page import PageOfMemento
 
 WARC_VERSION = "1.1"
 #: The zlib level of warcio's own gzip members, and of ours when ``gzip`` is True.
@@ -98,10 +99,16 @@ class ExchangeLocations:
     response: RecordLocation
     request: RecordLocation
     metadata: RecordLocation | None
+    memento_page: RecordLocation | None = None
 
 
 # --------------------------------------------------------------------------
 # Values: dates, URLs, header blocks, warc-fields
+
+
+def payload_digest(body: bytes) -> str:
+    """A WARC-Payload-Digest as warcio writes it: sha1, base 32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def new_record_id() -> str:
@@ -234,21 +241,6 @@ def request_head(method: str, uri: str, headers: Sequence[tuple[str, str]]) -> b
 # Records
 
 
-class _VerbatimHttpHeaders(StatusAndHeaders):
-    """An HTTP head that warcio writes (and digests) byte for byte.
-
-    warcio re-serialises parsed headers as ASCII, percent-encoding other
-    bytes and normalising spacing; a capture keeps them as received.
-    """
-
-    def __init__(self, head: bytes):
-        super().__init__(head.split(b"\r\n", 1)[0].decode("latin-1"), [])
-        self._head = head
-
-    def compute_headers_buffer(self, header_filter: object = None) -> None:
-        self.headers_buff = self._head
-
-
 @dataclass(frozen=True)
 class RecordSpec:
     """One record to write: its WARC headers (without digests/length) and its block."""
@@ -262,65 +254,6 @@ class RecordSpec:
     @property
     def record_id(self) -> str:
         return dict(self.warc_headers)["WARC-Record-ID"]
-
-
-def _build_record(builder: WARCWriter, spec: RecordSpec) -> ArcWarcRecord:
-    """A warcio record for ``spec``; warcio adds the digests, Content-Type and Content-Length."""
-    return builder.create_warc_record(
-        spec.uri,
-        spec.record_type,
-        payload=io.BytesIO(spec.payload),
-        length=len(spec.payload),
-        warc_headers=StatusAndHeaders("", list(spec.warc_headers), protocol=f"WARC/{WARC_VERSION}"),
-        http_headers=_VerbatimHttpHeaders(spec.http_head) if spec.http_head is not None else None,
-    )
-
-
-class _GzipMember(GzippingWrapper):
-    """One record's gzip member, at a zlib level (warcio's own is always 9)."""
-
-    def __init__(self, out: io.BytesIO, level: int):
-        self.out = out
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-
-
-class _Writer(WARCWriter):
-    """warcio's writer, each record one gzip member at ``gzip_level``, or plain when None."""
-
-    def __init__(self, out: io.BytesIO, gzip_level: int | None):
-        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
-        self.gzip_level = gzip_level
-
-    def _write_warc_record(self, out: io.BytesIO, record: ArcWarcRecord) -> None:
-        if self.gzip_level is not None:
-            out = _GzipMember(out, self.gzip_level)
-        super()._write_warc_record(out, record)
-
-
-def gzip_level(gzip: bool | int) -> int | None:
-    """The zlib level ``gzip`` asks for: None for no compression (False),
-    warcio's level for True, else the level itself, 1 (fastest) to 9 (smallest)."""
-    if gzip is True:
-        return WARCIO_GZIP_LEVEL
-    if gzip is False:
-        return None
-    if isinstance(gzip, int) and 1 <= gzip <= 9:
-        return gzip
-    raise ValueError(f"gzip must be True, False or a zlib level from 1 to 9, got {gzip!r}")
-
-
-def serialize_records(specs: Sequence[RecordSpec], gzip: bool | int) -> tuple[bytes, list[tuple[int, int]]]:
-    """The records' bytes and each one's (offset, length) in them. With
-    ``gzip`` True or a zlib level (1-9) each record is its own gzip member
-    (True: warcio's level, 9); with False they are plain."""
-    buffer = io.BytesIO()
-    builder = _Writer(buffer, gzip_level(gzip))
-    spans = []
-    for spec in specs:
-        start = buffer.tell()
-        builder.write_record(_build_record(builder, spec))
-        spans.append((start, buffer.tell() - start))
-    return buffer.getvalue(), spans
 
 
 @dataclass(frozen=True)
@@ -337,9 +270,11 @@ class PreparedExchange:
     request_body: bytes
     metadata: bytes | None
     revisit: RevisitOf | None = None
+    memento_page: PageOfMemento | None = None  # archive.warc.memento_page
 
     def records(self, new_id: Callable[[], str], warcinfo_id: str) -> list[RecordSpec]:
-        """response (or revisit), request and (if any) metadata records, in that order."""
+        """response (or revisit), request and (if any) metadata records, in
+        that order; then the page of a memento, if the response is one."""
         response_id = checked_id(new_id())
         protocol = [("WARC-Protocol", self.warc_protocol)] if self.warc_protocol else []
         response_extra = [("WARC-IP-Address", self.ip_address)] if self.ip_address else []
@@ -376,6 +311,8 @@ class PreparedExchange:
                 "metadata", checked_id(new_id()), [("WARC-Concurrent-To", response_id)], warcinfo_id
             )
             specs.append(RecordSpec("metadata", self.uri, headers, self.metadata))
+        if self.memento_page is not None:
+            specs.append(self.memento_page.spec(checked_id(new_id()), response_id, self.uri, self.date, warcinfo_id))
         return specs
 
     def _warc_headers(
@@ -389,6 +326,7 @@ class PreparedExchange:
             *extra,
             ("WARC-Warcinfo-ID", warcinfo_id),
         ]
+
 
 
 def checked_id(record_id: str) -> str:

@@ -43,6 +43,8 @@ from pathlib import Path
 
 from archive.errors import DiskFull
 from archive.resources import check_free_space, disk_full, is_disk_full
+from archive.warc.memento_page import page_of_memento
+from archive.warc.serialize import serialize_records
 from archive.warc.records import (
     CONFORMS_TO,
     ExchangeLocations,
@@ -63,7 +65,6 @@ from archive.warc.records import (
     new_record_id,
     request_head,
     response_head,
-    serialize_records,
     stored_protocol,
     target_uri,
     utc_now,
@@ -227,8 +228,14 @@ class RollingWarcWriter:
         date: datetime | None = None,
         metadata: Sequence[tuple[str, str]] | None = None,
         revisit: RevisitOf | None = None,
+        memento_of: tuple[str, datetime, Sequence[tuple[str, str]]] | None = None,
     ) -> ExchangeLocations:
         """Write one HTTP exchange: response, request and (if ``metadata``) metadata records.
+
+        ``memento_of`` (original URL, the archive's capture time, the
+        outlet's headers) says that the response is a raw memento from
+        another archive, holding a page: a fourth record gives that page as
+        its outlet served it (:class:`~archive.warc.records.PageOfMemento`).
 
         ``date`` (timezone-aware; default: the clock) is the WARC-Date of all
         three. ``metadata`` is Heritrix-style ``name: value`` crawl facts; an
@@ -254,12 +261,14 @@ class RollingWarcWriter:
             request_body=bytes(request_body),
             metadata=warc_fields(metadata) if metadata else None,
             revisit=revisit,
+            memento_page=page_of_memento(memento_of, status, reason, http_version, body) if memento_of else None,
         )
         locations = self.write_records(exchange.records)
         return ExchangeLocations(
             response=locations[0],
             request=locations[1],
-            metadata=locations[2] if len(locations) > 2 else None,
+            metadata=locations[2] if metadata else None,
+            memento_page=locations[-1] if memento_of else None,
         )
 
     def append_raw(self, record: bytes) -> int:

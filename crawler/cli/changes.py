@@ -43,7 +43,7 @@ def history(url: str, data: str | None, as_json: bool) -> None:
     for version in versions:
         change = "" if version["version"] == 1 else f"  +{version['words_added']} -{version['words_removed']} words"
         click.echo(f"  v{version['version']}  {version['captured_at']}  {version['title'] or '(no title)'}{change}")
-        click.echo(f"       record {version['record_id']}")
+        click.echo(f"       record {version['record_id']}" + (f" (a copy via {version['via']})" if version.get("via") else ""))
     for event in events:
         click.echo(f"  {event['at']}  {event['event']:<9} {event['detail'] or ''}")
 

@@ -166,6 +166,8 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
     click.echo(f"captures:  {len(captures)}")
     for capture in captures:
         target = f" -> {capture['redirect_to']}" if capture.get("redirect_to") else ""
+        if capture.get("via"):
+            target += f"  (a copy via {capture['via']}, {capture['payload_check']} its digest)"
         click.echo(
             f"  {capture['captured_at']}  {capture['record_type']:<8} {capture['status'] or '-':>3}  "
             f"{capture['mime'] or '-'}  {capture['warc_file']}@{capture['offset']}{target}"

@@ -19,10 +19,9 @@ Settings: ``ARCHIVE_WARC_ENABLED``, ``ARCHIVE_WARC_DIR``,
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import time
+from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -33,9 +32,10 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from archive.errors import DiskFull
-from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf
+from archive.mementos.memento import Memento, digest_check, outlet_headers
+from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf, payload_digest
 from archive.warc.write import RollingWarcWriter
-from crawler.spiders.source import PREVIOUS_META, ROLE_META, NotArchived
+from crawler.spiders.source import MEMENTO_META, PREVIOUS_META, ROLE_META, NotArchived
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -61,11 +61,6 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
     ]
 
 
-def payload_digest(body: bytes) -> str:
-    """A WARC-Payload-Digest as warcio writes it: sha1, base 32."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-
-
 def revisit_for(request: Request, response: Response) -> RevisitOf | None:
     """A revisit when a re-fetch brought nothing new: a 304 to a conditional
     request, or a 200 whose payload is the one already archived."""
@@ -85,6 +80,26 @@ def revisit_for(request: Request, response: Response) -> RevisitOf | None:
         refers_to_date=previous.warc_date,
         refers_to=previous.record_id,
     )
+
+
+def memento_fields(memento: Memento, response: Response) -> list[tuple[str, str]]:
+    """What the metadata record of a memento's exchange says of it: the
+    original URL, the archive's capture time, the archive, its digest, and
+    whether the body received matches that digest."""
+    fields = [
+        ("mementoOf", memento.original),
+        ("mementoDatetime", memento.captured_at),
+        ("archive", memento.archive.name),
+    ]
+    if memento.digest:
+        fields.append(("archiveDigest", memento.digest))
+    if response.status == 200:
+        fields.append(("payloadCheck", digest_check(memento.digest, response.body)))
+    return fields
+
+
+def memento_datetime(memento: Memento) -> datetime:
+    return datetime.strptime(memento.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
 
 
 def gzip_setting(settings: BaseSettings) -> int | bool:
@@ -136,7 +151,7 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("ARCHIVE_WARC_MAX_SIZE"),
             max_age=settings.getfloat("ARCHIVE_WARC_MAX_AGE") or None,
             first_size=settings.getint("ARCHIVE_WARC_FIRST_SIZE") or None,
-            # a zlib level stands for "gzip, at this level" (archive.warc.records.gzip_level)
+            # a zlib level stands for "gzip, at this level" (archive.warc.serialize.gzip_level)
             gzip=gzip_setting(settings),
             warcinfo_fields=fields,
             min_free=settings.getint("ARCHIVE_MIN_FREE_MB") * 1024 * 1024,
@@ -163,8 +178,14 @@ class WarcCaptureMiddleware:
         if started is not None:
             metadata.append(("fetchTimeMs", str(round((time.monotonic() - started) * 1000))))
         revisit = revisit_for(request, response)
+        memento = request.meta.get(MEMENTO_META)
+        memento_of = None
+        if memento is not None:
+            metadata += memento_fields(memento, response)
+            if response.status == 200:  # a redirect or an error the archive holds is no page
+                memento_of = (memento.original, memento_datetime(memento), outlet_headers(header_pairs(response.headers)))
         try:
-            self._write(request, response, metadata, revisit)
+            self._write(request, response, metadata, revisit, memento_of)
         except DiskFull as exc:
             self._disk_full(exc)
             raise NotArchived(f"not archived: {exc.message}") from None
@@ -177,7 +198,7 @@ class WarcCaptureMiddleware:
         self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
         return response
 
-    def _write(self, request: Request, response: Response, metadata: list, revisit: RevisitOf | None) -> None:
+    def _write(self, request: Request, response: Response, metadata: list, revisit: RevisitOf | None, memento_of=None) -> None:
         self.writer.write_exchange(
             url=request.url,
             method=request.method,
@@ -191,6 +212,7 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             metadata=metadata,
             revisit=revisit,
+            memento_of=memento_of,
         )
 
     def _disk_full(self, exc: DiskFull) -> None:

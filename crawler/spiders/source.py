@@ -46,6 +46,8 @@ ARCHIVE_LIST_MIN = 24
 #: The archive's newest full capture of a URL fetched again (an archive.index.schedule.Known).
 PREVIOUS_META = "archive_previous"
 STAT = "archive/{}"
+#: The memento (archive.mementos.memento.Memento) a request of ``recover`` fetches.
+MEMENTO_META = "archive_memento"
 
 if TYPE_CHECKING:
     from lxml import etree
