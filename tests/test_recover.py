@@ -265,3 +265,21 @@ def test_an_archive_that_limits_fails_hangs_and_lies_is_recovered_from_politely(
     assert len(limited) == 2 and limited[1] - limited[0] >= 1.0  # Retry-After: 1
     assert len(unavailable) == 2  # retried after the 503
     assert len(hung) == 2  # the first attempt timed out
+
+
+def test_a_memento_served_for_a_time_the_archive_does_not_hold_is_filed_at_the_time_served(remote):
+    """A TimeMap's memento URL with a time near, not at, a capture: pywb serves
+    the nearest one and says which in Memento-Datetime; the page is filed then."""
+    _, base = remote
+    from archive.mementos.memento import Memento, archive_from_url
+
+    archive = archive_from_url(f"{base}remote/cdx")
+    memento = Memento(GRAIN_URL, "20230310000000", archive)  # ten hours before the March capture
+    from crawler.middlewares.warccapture import memento_datetime
+    from scrapy.http import Response
+
+    with urllib.request.urlopen(memento.raw_url, timeout=60) as served:
+        stated = served.headers["Memento-Datetime"]
+    response = Response(memento.raw_url, headers={"Memento-Datetime": stated})
+    assert memento_datetime(memento, response).strftime("%Y%m%d%H%M%S") == "20230310100000"
+    assert memento_datetime(memento, Response(memento.raw_url)).strftime("%Y%m%d%H%M%S") == "20230310000000"

@@ -19,6 +19,7 @@ Settings: ``ARCHIVE_WARC_ENABLED``, ``ARCHIVE_WARC_DIR``,
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import time
 from datetime import datetime, timezone
@@ -88,7 +89,7 @@ def memento_fields(memento: Memento, response: Response) -> list[tuple[str, str]
     whether the body received matches that digest."""
     fields = [
         ("mementoOf", memento.original),
-        ("mementoDatetime", memento.captured_at),
+        ("mementoDatetime", memento_datetime(memento, response).strftime("%Y-%m-%dT%H:%M:%SZ")),
         ("archive", memento.archive.name),
     ]
     if memento.digest:
@@ -98,7 +99,18 @@ def memento_fields(memento: Memento, response: Response) -> list[tuple[str, str]
     return fields
 
 
-def memento_datetime(memento: Memento) -> datetime:
+def memento_datetime(memento: Memento, response: Response) -> datetime:
+    """The archive's capture time of what it served: its ``Memento-Datetime``
+    (pywb serves the nearest capture to a time it does not hold exactly),
+    else the time its index gave."""
+    stated = response.headers.get("Memento-Datetime")
+    if stated:
+        try:
+            moment = email.utils.parsedate_to_datetime(stated.decode("latin-1"))
+        except (TypeError, ValueError, IndexError):
+            moment = None
+        if moment is not None:
+            return moment.replace(tzinfo=moment.tzinfo or timezone.utc).astimezone(timezone.utc)
     return datetime.strptime(memento.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
 
 
@@ -183,7 +195,7 @@ class WarcCaptureMiddleware:
         if memento is not None:
             metadata += memento_fields(memento, response)
             if response.status == 200:  # a redirect or an error the archive holds is no page
-                memento_of = (memento.original, memento_datetime(memento), outlet_headers(header_pairs(response.headers)))
+                memento_of = (memento.original, memento_datetime(memento, response), outlet_headers(header_pairs(response.headers)))
         try:
             self._write(request, response, metadata, revisit, memento_of)
         except DiskFull as exc:
