@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -551,3 +553,17 @@ def test_an_index_made_before_the_counts_is_searched_until_its_rebuild(tmp_path)
         assert sorted(urls(index, "Казах*")) == ["1", "2"]
         assert urls(index, "Kazakhstan protest") == ["kazakhstan.html"]
         assert urls(index, "", authors=("Sokolova",)) == ["1"]
+
+
+@pytest.mark.parametrize("impossible", ["2025-13-01", "2025-02-30", "2025-00", "0000", "2025-04-31"])
+def test_an_impossible_date_is_refused_not_ignored(impossible, tmp_path):
+    """Issue 18, item 10: `search "" --since 2025-13-01` returned every page."""
+    from archive.errors import UsageError
+    from archive.search.search import check_date
+
+    with pytest.raises(UsageError, match="not a date"):
+        check_date(impossible, "--since")
+    assert check_date("2024-02-29", "--since") == "2024-02-29" and check_date("2025-12", "--until") == "2025-12"
+    done = subprocess.run([sys.executable, "-m", "crawler.cli", "search", "", "--since", impossible, "--data", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "not a date" in done.stderr and "Traceback" not in done.stderr

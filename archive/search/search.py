@@ -17,6 +17,8 @@ a scan, so a search stays fast on millions of pages:
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,9 +83,18 @@ def check_date(value: str | None, option: str) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if not DATE_RE.match(value):
+    if not DATE_RE.match(value) or not _is_real_date(value):
         raise UsageError(f"{option}: {value!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
     return value
+
+
+def _is_real_date(value: str) -> bool:
+    """2025-13-01, 2025-02-30, 2025-00 and 0000 match the form but name no day."""
+    try:
+        datetime.strptime((value + "-01-01")[:10] if len(value) < 10 else value, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
 
 
 def search(index: Index, query: SearchQuery) -> SearchResults:

@@ -62,11 +62,12 @@ def search(
         mediarchive search Казахстан --source svpressa --csv > kazakhstan.csv
     """
     from archive.serve.replay import replay_url
-    from archive.search.search import SearchQuery
+    from archive.search.search import SearchQuery, check_date
     from archive.search.search import search as run_search
 
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
+    check_date(since, "--since"), check_date(until, "--until")  # a bad option is said before the index is opened
     if page_number < 1:
         raise UsageError("--page must be 1 or more")
     query_obj = SearchQuery(
