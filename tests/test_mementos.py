@@ -187,3 +187,10 @@ def test_a_json_answer_broken_by_one_row_keeps_its_other_rows():
     answer = parse_answer(body, WAYBACK)
     assert [m.original for m in answer.mementos] == ["https://thesaker.is/a/", "https://thesaker.is/b/"]
     assert len(answer.malformed) == 1 and answer.resume_key == "next-page"
+
+
+def test_an_impossible_recover_date_is_refused_as_a_date():
+    from tests.commands import run
+
+    done = run("recover", "--source", "thesaker", "--since", "2023-13", "--data", "/nonexistent-data")
+    assert done.returncode == 2 and "not a date" in done.stderr, done.stderr

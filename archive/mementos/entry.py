@@ -3,15 +3,12 @@ recover`` asks web archives for (``domains``, ``archives``, ``since``, ``until``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from archive.errors import UsageError
 from archive.mementos.memento import archive_from_url
-
-DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-
+from archive.search.search import check_date
 
 def recover_entry(recover: Any, fail: Callable[[str, str], Exception], string_list: Callable) -> dict[str, Any]:
     """The values a source's ``recover`` mapping gives its :class:`~archive.sources.Source`;
@@ -34,7 +31,8 @@ def recover_entry(recover: Any, fail: Callable[[str, str], Exception], string_li
     for key in ("since", "until"):
         if recover.get(key) is not None:
             date = str(recover[key])
-            if not DATE_RE.fullmatch(date):
-                raise fail(f"recover.{key}", f"{date!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD")
-            values[f"recover_{key}"] = date
+            try:
+                values[f"recover_{key}"] = check_date(date, f"recover.{key}")
+            except UsageError:
+                raise fail(f"recover.{key}", f"{date!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD") from None
     return values

@@ -11,9 +11,6 @@ from archive.errors import UsageError
 from archive.paths import DataDir
 from crawler.cli.base import CONTEXT, config_option, data_option, fails_cleanly, main, page_timeout_option, print_warnings, progress
 
-_DATE = r"\d{4}(-\d{2}(-\d{2})?)?"
-
-
 @main.command(context_settings=CONTEXT)
 @config_option
 @click.option("--source", "source_name", required=True, metavar="NAME", help="The source whose articles to recover.")
@@ -61,10 +58,9 @@ def recover(
     Example:
         mediarchive recover --source thesaker --since 2014 --until 2023
     """
-    import re
-
     from archive.mementos.memento import WAYBACK_CDX, archive_from_url
     from archive.mementos.select import bound
+    from archive.search.search import check_date
     from archive.sources import load_config
     from crawler import logsetup
     from crawler.recovery import recover_run
@@ -73,9 +69,7 @@ def recover(
     source = config.source(source_name)
     since = since or source.recover_since
     until = until or source.recover_until
-    for name, value in (("--since", since), ("--until", until)):
-        if value is not None and not re.fullmatch(_DATE, value):
-            raise UsageError(f"{name}: {value!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD")
+    since, until = check_date(since, "--since"), check_date(until, "--until")
     if since and until and bound(since, end=False) > bound(until, end=True):
         raise UsageError(f"--since {since} is after --until {until}")
     archives = [archive_from_url(url) for url in (archive_urls or source.recover_archives or (WAYBACK_CDX,))]
