@@ -21,6 +21,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# Scrapy's HTTP/1.1 handler, keeping each response's status line and header
+# lines as received, for the WARC capture to store them byte for byte.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.rawhead.RawHeadDownloadHandler",
+    "https": "crawler.rawhead.RawHeadDownloadHandler",
+}
 
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0

@@ -224,6 +224,7 @@ class RollingWarcWriter:
         protocol: str,
         response_headers: Sequence[tuple[str, str]],
         body: bytes,
+        received_head: Sequence[bytes] | None = None,
         ip_address: str | None = None,
         date: datetime | None = None,
         metadata: Sequence[tuple[str, str]] | None = None,
@@ -238,7 +239,11 @@ class RollingWarcWriter:
         its outlet served it (:class:`~archive.warc.records.PageOfMemento`).
 
         ``date`` (timezone-aware; default: the clock) is the WARC-Date of all
-        three. ``metadata`` is Heritrix-style ``name: value`` crawl facts; an
+        three. ``received_head`` is the response's head as it came off the
+        socket, one line a bytes string without its ``\\n``: it is stored
+        instead of one rebuilt from ``status``, ``reason`` and
+        ``response_headers`` (:func:`~archive.warc.records.received_response_head`).
+        ``metadata`` is Heritrix-style ``name: value`` crawl facts; an
         empty sequence writes no metadata record. Raises InvalidExchangeError
         before writing anything if a value cannot be written as given.
         """
@@ -255,7 +260,7 @@ class RollingWarcWriter:
             date=warc_date,
             ip_address=checked_ip(ip_address),
             warc_protocol=warc_protocol,
-            response_head=response_head(status, reason, http_version, response_headers, len(body)),
+            response_head=response_head(status, reason, http_version, response_headers, len(body), received_head),
             body=b"" if revisit is not None else bytes(body),
             request_head=request_head(method, uri, request_headers),
             request_body=bytes(request_body),

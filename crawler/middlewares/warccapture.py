@@ -36,6 +36,7 @@ from archive.errors import DiskFull
 from archive.mementos.memento import Memento, digest_check, outlet_headers
 from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf, payload_digest
 from archive.warc.write import RollingWarcWriter
+from crawler.rawhead import RAW_HEAD_META
 from crawler.spiders.source import MEMENTO_META, PREVIOUS_META, ROLE_META, NotArchived
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ class WarcCaptureMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         started = request.meta.pop(START_META, None)
+        received_head = request.meta.pop(RAW_HEAD_META, None)
         metadata = [("source", self.source_name or "")]
         role = request.meta.get(ROLE_META) or ("robots" if request.url.endswith("/robots.txt") else None)
         if role and request.meta.get("redirect_urls") and hasattr(self.crawler.spider, "role_of_redirect_target"):
@@ -197,7 +199,7 @@ class WarcCaptureMiddleware:
             if response.status == 200:  # a redirect or an error the archive holds is no page
                 memento_of = (memento.original, memento_datetime(memento, response), outlet_headers(header_pairs(response.headers)))
         try:
-            self._write(request, response, metadata, revisit, memento_of)
+            self._write(request, response, metadata, revisit, memento_of, received_head)
         except DiskFull as exc:
             self._disk_full(exc)
             raise NotArchived(f"not archived: {exc.message}") from None
@@ -210,7 +212,9 @@ class WarcCaptureMiddleware:
         self.stats.set_value(STAT.format("warc_bytes"), self.writer.bytes_written)
         return response
 
-    def _write(self, request: Request, response: Response, metadata: list, revisit: RevisitOf | None, memento_of=None) -> None:
+    def _write(
+        self, request: Request, response: Response, metadata: list, revisit: RevisitOf | None, memento_of=None, received_head=None
+    ) -> None:
         self.writer.write_exchange(
             url=request.url,
             method=request.method,
@@ -220,6 +224,7 @@ class WarcCaptureMiddleware:
             reason=reason_phrase(response.status),
             protocol=response.protocol or "HTTP/1.1",
             response_headers=header_pairs(response.headers),
+            received_head=received_head,
             body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             metadata=metadata,
