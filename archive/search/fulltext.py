@@ -275,7 +275,7 @@ def word_forms(page: Mapping[str, Any], norm: Normaliser | None = None) -> list[
     extraction workers compute these, so that the process writing the index
     only looks forms up (reducing a new word costs far more)."""
     norm = norm or normaliser()
-    return [(w, norm.word(w)) for w in words_of(page)]
+    return norm.pairs(words_of(page))
 
 
 def delete(

@@ -65,6 +65,15 @@ class Normaliser:
                 self._cache[lower] = form
         return form
 
+    def pairs(self, words) -> list[tuple[str, str]]:
+        """(word, search form) of each of ``words`` (lowercase), the known ones looked up at C speed."""
+        words = list(words)
+        forms = list(map(self._cache.get, words))
+        if None in forms:
+            word = self.word
+            forms = [form if form is not None else word(lower) for form, lower in zip(forms, words)]
+        return list(zip(words, forms))
+
     def remember(self, pairs) -> None:
         """Take (lowercase word, form) pairs computed before (by this
         reduction: see ``archive.search.fulltext.WORDS``)."""
@@ -89,8 +98,14 @@ class Normaliser:
         """``text`` as space-separated search forms, one per word."""
         if not text:
             return ""
-        word = self.word
-        return " ".join(word(w) for w in WORD_RE.findall(text))
+        # the known words' forms looked up in one pass at C speed; a page's
+        # words are nearly all known after its first few hundred pages
+        lowered = list(map(str.lower, WORD_RE.findall(text)))
+        forms = list(map(self._cache.get, lowered))
+        if None in forms:
+            word = self.word
+            forms = [form if form is not None else word(lower) for form, lower in zip(forms, lowered)]
+        return " ".join(forms)
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, search form) of each word of ``text``."""
