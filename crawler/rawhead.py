@@ -8,7 +8,7 @@ this handler makes that possible. Twisted's parser receives every line of
 the head through ``lineReceived`` (Scrapy's ``_LenientHTTPClientParser``);
 the parser here keeps those lines, and the handler puts them into
 ``request.meta[RAW_HEAD_META]`` before the body is read, for the WARC
-capture middleware to store (:func:`archive.warc.records.received_response_head`).
+capture middleware to store (:func:`archive.warc.received_head.received_response_head`).
 
 It builds on private classes of ``scrapy.core.downloader.handlers.http11``
 (there is no public hook for the parser): Scrapy's own tests of that module

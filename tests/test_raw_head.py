@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc.records import InvalidExchangeError, received_response_head, response_head
+from archive.warc.received_head import received_response_head
+from archive.warc.records import InvalidExchangeError, response_head
 from tests.commands import assert_no_traceback, run
 from tests.indexdb import query
 from tests.servers import cli_server
@@ -198,8 +199,8 @@ def test_a_received_head_that_disagrees_with_the_response_is_not_used():
 
 
 def test_a_head_without_its_blank_line_is_refused():
-    with pytest.raises(InvalidExchangeError):
-        received_response_head([b"HTTP/1.1 200 OK\r", b"X-A: 1\r"], 0)
+    with pytest.raises(InvalidExchangeError, match="does not end in a blank line"):
+        response_head(200, "OK", "HTTP/1.1", [], 0, [b"HTTP/1.1 200 OK\r", b"X-A: 1\r"])
 
 
 def test_the_handler_is_scrapys_for_http_and_https():

@@ -23,6 +23,8 @@ from importlib.metadata import version as distribution_version
 from urllib.parse import urlsplit
 
 
+from archive.warc.received_head import received_response_head, received_status
+
 if TYPE_CHECKING:
     from archive.warc.memento_page import PageOfMemento
 
@@ -231,68 +233,16 @@ def response_head(
     """
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
         raise InvalidExchangeError(f"bad HTTP status {status!r}")
-    if received is not None and _received_status(received) == (http_version, status):
-        return received_response_head(received, body_length)
+    if received is not None and received_status(received) == (http_version, status):
+        try:
+            return received_response_head(received, body_length)
+        except ValueError as exc:
+            raise InvalidExchangeError(str(exc)) from None
     if "\r" in reason or "\n" in reason:
         raise InvalidExchangeError(f"line break in reason phrase {reason!r}")
     kept = [(name, value) for name, value in headers if name.lower() not in DROPPED_RESPONSE_HEADERS]
     kept.append(("Content-Length", str(body_length)))
     return http_head(f"{http_version} {status:03d} {reason}", kept)
-
-
-_RECEIVED_STATUS_RE = re.compile(rb"(HTTP/1\.[01]) +(\d{3})(?:[ \t].*)?\r?")
-_CONTINUATION = (ord(" "), ord("\t"))
-
-
-def _received_status(lines: Sequence[bytes]) -> tuple[str, int] | None:
-    """(HTTP version, status) of a received head's status line, or None if it has none."""
-    match = _RECEIVED_STATUS_RE.fullmatch(lines[0]) if lines else None
-    return (match[1].decode("ascii"), int(match[2])) if match else None
-
-
-def received_response_head(lines: Sequence[bytes], body_length: int) -> bytes:
-    """A response head stored as received, changed only where the stored body requires.
-
-    ``lines`` are the status line, the header lines (continuation lines,
-    repeats and lines a parser would skip included) and the blank line that
-    ends the head, each as received without its ``\n``. Kept byte for byte:
-    the reason phrase, names' case, order, repeats, line endings, and
-    ``Connection``/``Keep-Alive`` (they describe the connection the exchange
-    came over, which a reader of the record ignores). Changed, because the
-    stored body is de-chunked: ``Transfer-Encoding`` lines are dropped, the
-    first ``Content-Length`` line says the stored body's length (kept as is
-    when it already does; any further one is dropped) and, when there was
-    none, ``Content-Length`` is added last.
-    """
-    if not lines or lines[-1] not in (b"", b"\r"):
-        raise InvalidExchangeError("received HTTP head does not end in a blank line")
-    eol = b"\r\n" if lines[0].endswith(b"\r") else b"\n"
-    kept: list[bytes] = [lines[0]]
-    length_seen = False
-    dropping = False  # inside a dropped header's continuation lines
-    for line in lines[1:-1]:
-        if line and line[0] in _CONTINUATION:
-            if not dropping:
-                kept.append(line)
-            continue
-        name, colon, value = line.partition(b":")
-        field = name.strip().lower()
-        dropping = False
-        if colon and field == b"transfer-encoding":
-            dropping = True
-        elif colon and field == b"content-length":
-            dropping = True
-            if not length_seen:
-                length_seen = True
-                stated = value.strip(b" \t\r")
-                ending = b"\r" if line.endswith(b"\r") else b""
-                kept.append(line if stated == str(body_length).encode() else name + b": " + str(body_length).encode() + ending)
-        else:
-            kept.append(line)
-    if not length_seen:
-        kept.append(b"Content-Length: " + str(body_length).encode() + eol.removesuffix(b"\n"))
-    kept.append(lines[-1])
-    return b"\n".join(kept) + b"\n"
 
 
 def request_head(method: str, uri: str, headers: Sequence[tuple[str, str]]) -> bytes:

@@ -242,7 +242,7 @@ class RollingWarcWriter:
         three. ``received_head`` is the response's head as it came off the
         socket, one line a bytes string without its ``\\n``: it is stored
         instead of one rebuilt from ``status``, ``reason`` and
-        ``response_headers`` (:func:`~archive.warc.records.received_response_head`).
+        ``response_headers`` (:func:`~archive.warc.received_head.received_response_head`).
         ``metadata`` is Heritrix-style ``name: value`` crawl facts; an
         empty sequence writes no metadata record. Raises InvalidExchangeError
         before writing anything if a value cannot be written as given.
