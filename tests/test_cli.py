@@ -108,3 +108,18 @@ def test_extract_a_saved_page(tmp_path):
 def test_extract_a_missing_file(tmp_path):
     result = CliRunner().invoke(main, ["extract", str(tmp_path / "none.html"), "--url", "https://a.example/"])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_show_refuses_html_and_json_together(tmp_path):
+    from archive.index.store import Index
+
+    Index(tmp_path / "index.sqlite").close()
+    result = CliRunner().invoke(main, ["show", "https://nowhere.example/", "--html", "--json", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "give one of them" in result.output
+
+
+def test_a_query_read_as_an_option_says_how_to_leave_a_word_out(tmp_path):
+    result = CliRunner().invoke(main, ["search", "-election", "--data", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "No such option '-e': a query starting with '-' was read as an option" in result.output
+    assert 'mediarchive search "Kherson -Kyiv"' in result.output

@@ -219,6 +219,18 @@ def test_history_and_word_diff(runs):
     assert "title: [-Ferry strike-]{+Ferry strike ends+}" in result.stdout
 
 
+def test_diff_of_a_page_with_one_version_says_so(runs):
+    base, data, _ = runs
+    (unchanged,) = query(data, "SELECT url FROM pages WHERE url = ?", [f"{base}/a/1.html"])
+    assert len(query(data, "SELECT version FROM page_versions WHERE url = ?", [unchanged["url"]])) == 1
+    result = cli("diff", unchanged["url"], "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{unchanged['url']} has one version (v1, captured ")
+    assert "nothing to compare" in result.stdout and "---" not in result.stdout
+    result = cli("diff", f"{base}/a/3.html", "--from", "2", "--to", "2", "--data", str(data))
+    assert result.returncode == 2 and "both name v2" in result.stderr
+
+
 def test_each_version_text_is_stored_once_and_history_gives_every_text(runs):
     base, data, _ = runs
     edited = f"{base}/a/3.html"

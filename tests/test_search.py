@@ -104,6 +104,9 @@ def test_boolean_operators(index):
     assert sorted(urls(index, "алматы OR европу")) == ["1", "2"]
     assert sorted(urls(index, "Алматы OR Европу")) == ["1", "2", "kazakhstan.html"]  # the name: Almaty too
     assert urls(index, "(troops OR corridors) NOT China") == ["ukraine.html"]
+    # -word is NOT word, as web search engines read it; a hyphen inside a word is not
+    assert urls(index, "(troops OR corridors) -China") == ["ukraine.html"]
+    assert urls(index, "казахстан -протест") == ["2"]
 
 
 def test_words_match_across_title_and_text(index):

@@ -2,7 +2,7 @@
 search forms (see :mod:`archive.search.normalise`).
 
 The language is FTS5's, forgivingly: words, "exact phrases", prefixes
-(``word*``), ``AND`` / ``OR`` / ``NOT`` (in capitals) and parentheses; words
+(``word*``), ``AND`` / ``OR`` / ``NOT`` (in capitals; ``-word`` is ``NOT word``) and parentheses; words
 side by side must all match. Anything else is read as text: ``covid-19`` and
 ``U.S.`` are phrases of their words, other punctuation separates words,
 an unclosed quote or parenthesis closes at the end, and a misplaced operator
@@ -126,6 +126,9 @@ def match_expression(text: str, columns: str = TEXT_COLUMNS, norm: Normaliser | 
 def _tokens(text: str, norm: Normaliser, notes: list[str], names=None, prefixes=None) -> list:
     tokens: list = []
     for chunk in CHUNK_RE.findall(text):
+        if len(chunk) > 1 and chunk[0] == "-" and WORD_RE.match(chunk, 1):
+            tokens.append("NOT")  # -word, as web search engines read it
+            chunk = chunk[1:]
         if chunk.startswith('"'):
             if len(chunk) == 1 or not chunk.endswith('"'):
                 notes.append("an unclosed quote was closed at the end of the query")

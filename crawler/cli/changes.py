@@ -71,6 +71,12 @@ def diff(url: str, from_version: int | None, to_version: int | None, data: str |
     if not versions:
         raise NotInIndex(f"{url} has no extracted version in the index")
     newest = max(versions)
+    if len(versions) == 1 and from_version is None and to_version is None:
+        (only,) = versions.values()
+        click.echo(f"{url} has one version (v1, captured {only['captured_at']}, record {only['record_id']}): nothing to compare")
+        return
+    if from_version is not None and from_version == to_version:
+        raise UsageError(f"--from and --to both name v{from_version}: give two different versions")
     to_version = to_version or newest
     from_version = from_version or max(to_version - 1, 1)
     for number in (from_version, to_version):

@@ -12,11 +12,28 @@ import click
 from archive.paths import DataDir
 from archive.errors import MediarchiveError, NotInIndex, UsageError
 from crawler.cli.base import (
-    CONTEXT, DEFAULT_CONFIG, data_option, fails_cleanly, json_option, main, open_index, optional_config, print_json,
+    CONTEXT, DEFAULT_CONFIG, ExampleLastCommand, data_option, fails_cleanly, json_option, main, open_index, optional_config, print_json,
 )
 
 
-@main.command(context_settings=CONTEXT)
+class _SearchCommand(ExampleLastCommand):
+    """``search``, saying what to do when a query's leading ``-`` was read as an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if exc.option_name.startswith("--"):
+                raise
+            raise click.UsageError(
+                f"{exc.format_message().rstrip('.')}: a query starting with '-' was read as an option. To leave a"
+                " word out, put it after what to search for, in the query: mediarchive search \"Kherson -Kyiv\""
+                " (or \"Kherson NOT Kyiv\")",
+                ctx,
+            ) from None
+
+
+@main.command(cls=_SearchCommand, context_settings=CONTEXT)
 @click.argument("query")
 @click.option("--source", "sources", multiple=True, metavar="S", help="Only pages of this source (repeatable).")
 @click.option("--lang", "languages", multiple=True, metavar="L", help="Only pages in this language (ISO 639-1: ru, en; repeatable).")
@@ -139,6 +156,8 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
     from archive.index.archived import provenance as chain
     from archive.warc.readback import archived_body
 
+    if as_html and as_json:
+        raise UsageError("--html writes the archived page and --json its record: give one of them")
     datadir = DataDir.resolve(data)
     with open_index(data) as index:
         from archive.serve.replay import replay_url
