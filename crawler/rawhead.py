@@ -11,9 +11,9 @@ the parser here keeps those lines, and the handler puts them into
 capture middleware to store (:func:`archive.warc.received_head.received_response_head`).
 
 It builds on private classes of ``scrapy.core.downloader.handlers.http11``
-(there is no public hook for the parser): Scrapy's own tests of that module
-and ours (``tests/test_raw_head.py``) are what keep it honest across Scrapy
-releases. HTTP/2 responses have no such head; they are stored as before.
+(there is no public hook for the parser): ``tests/test_raw_head.py`` crawls
+a raw-socket server through it, so a Scrapy release that changes them fails
+there. HTTP/2 responses have no such head; they are stored as before.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from scrapy.core.downloader.handlers.http11 import (
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.web._newclient import STATUS  # the parser's state before a status line
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -43,8 +44,6 @@ logger = logging.getLogger(__name__)
 #: ``request.meta`` key: the response head's lines as received (a tuple of
 #: bytes, each without its ``\n``: status line, header lines, blank line).
 RAW_HEAD_META = "archive_raw_head"
-#: STATUS, the state of Twisted's HTTPParser before the status line.
-_STATUS = "STATUS"
 
 
 class _RawHeadParser(_LenientHTTPClientParser):
@@ -57,7 +56,7 @@ class _RawHeadParser(_LenientHTTPClientParser):
     """
 
     def lineReceived(self, line: bytes) -> None:
-        if self.state == _STATUS:
+        if self.state == STATUS:
             self.received_head = []
         self.received_head.append(line)
         super().lineReceived(line)

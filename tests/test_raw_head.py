@@ -210,3 +210,9 @@ def test_the_handler_is_scrapys_for_http_and_https():
 
     configured = Settings(vars(project)).getdict("DOWNLOAD_HANDLERS")
     assert configured == {"http": "crawler.rawhead.RawHeadDownloadHandler", "https": "crawler.rawhead.RawHeadDownloadHandler"}
+
+
+def test_a_line_without_a_colon_is_kept_as_received():
+    # Scrapy's lenient parser skips it; the record keeps it, and warcio's reader skips it too
+    lines = [b"HTTP/1.1 200 OK\r", b"this is no header\r", b"X-A: 1\r", b"Content-Length: 2\r", b"\r"]
+    assert received_response_head(lines, 2) == b"\n".join(lines) + b"\n"

@@ -66,13 +66,19 @@ class Normaliser:
         return form
 
     def pairs(self, words) -> list[tuple[str, str]]:
-        """(word, search form) of each of ``words`` (lowercase), the known ones looked up at C speed."""
+        """(word, search form) of each of ``words`` (lowercase)."""
         words = list(words)
+        return list(zip(words, self._forms(words)))
+
+    def _forms(self, words: list[str]) -> list[str]:
+        """The search forms of lowercase ``words``: the known ones looked up
+        in one pass at C speed (after a few hundred pages nearly all are),
+        only new ones reduced one by one."""
         forms = list(map(self._cache.get, words))
         if None in forms:
             word = self.word
             forms = [form if form is not None else word(lower) for form, lower in zip(forms, words)]
-        return list(zip(words, forms))
+        return forms
 
     def remember(self, pairs) -> None:
         """Take (lowercase word, form) pairs computed before (by this
@@ -98,14 +104,7 @@ class Normaliser:
         """``text`` as space-separated search forms, one per word."""
         if not text:
             return ""
-        # the known words' forms looked up in one pass at C speed; a page's
-        # words are nearly all known after its first few hundred pages
-        lowered = list(map(str.lower, WORD_RE.findall(text)))
-        forms = list(map(self._cache.get, lowered))
-        if None in forms:
-            word = self.word
-            forms = [form if form is not None else word(lower) for form, lower in zip(forms, lowered)]
-        return " ".join(forms)
+        return " ".join(self._forms(list(map(str.lower, WORD_RE.findall(text)))))
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, search form) of each word of ``text``."""

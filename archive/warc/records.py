@@ -22,7 +22,6 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as distribution_version
 from urllib.parse import urlsplit
 
-
 from archive.warc.received_head import received_response_head, received_status
 
 if TYPE_CHECKING:
@@ -227,7 +226,7 @@ def response_head(
     """Status line and headers as stored: framing headers dropped, Content-Length of the stored body.
 
     ``received`` is the head as it came off the socket, one line a bytes
-    string without its ``\n`` (see :func:`received_response_head`); when it
+    string without its ``\\n`` (see :func:`received_response_head`); when it
     is given and its status line says ``status``, it is stored instead of the
     head rebuilt from ``headers``.
     """
