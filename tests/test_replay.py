@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo import ARTICLES, demo_site, demo_sources_yaml
+from tests.commands import REALDATA, copy_of
 from tests.indexdb import query
 from tests.servers import cli_server
 
@@ -82,3 +84,32 @@ def test_replay_refuses_a_non_loopback_bind_without_the_flag(archive, host):
     run = cli("replay", "--host", host, "--data", str(archive), timeout=60)
     assert run.returncode == 2
     assert "--allow-remote" in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_reindex_of_unchanged_files_keeps_the_replay_index_which_holds_a_fresh_ones_lines(archive, tmp_path):
+    """The replay index names the files it was made of: `reindex` of an
+    archive whose files are as they were keeps it (no record is read again
+    for it); a merge of an imported file keeps the listing true; and what is
+    kept is, line for line, the index made afresh from the files."""
+    data = copy_of(archive, tmp_path)
+    replay_index = data / "replay" / "index.cdxj"
+    made = replay_index.stat()
+    run = cli("reindex", "--data", str(data))
+    assert run.returncode == 0, run.stdout + run.stderr
+    kept = replay_index.stat()
+    assert (kept.st_ino, kept.st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
+
+    imported = REALDATA / "warc" / "warcio" / "example.warc.gz"
+    run = cli("import", str(imported), "--data", str(data))
+    assert run.returncode == 0, run.stdout + run.stderr
+    merged = replay_index.read_text(encoding="utf-8")
+    assert "example.com" in merged and merged != archive.joinpath("replay", "index.cdxj").read_text(encoding="utf-8")
+    merged_stat = replay_index.stat()
+    run = cli("reindex", "--data", str(data))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert replay_index.stat().st_mtime_ns == merged_stat.st_mtime_ns
+
+    shutil.rmtree(data / "replay")  # made afresh from every file
+    run = cli("reindex", "--data", str(data))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert replay_index.read_text(encoding="utf-8") == merged

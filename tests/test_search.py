@@ -24,6 +24,7 @@ from archive.search.search import SearchQuery, search
 from archive.search.snippets import snippet
 from archive.search.normalise import Normaliser
 from crawler.cli import main
+from tests.commands import REALDATA
 
 ZYTE = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "extraction" / "zyte-article-benchmark"
 
@@ -570,3 +571,29 @@ def test_an_impossible_date_is_refused_not_ignored(impossible, tmp_path):
     done = subprocess.run([sys.executable, "-m", "crawler.cli", "search", "", "--since", impossible, "--data", str(tmp_path)],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "not a date" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_fast_word_split_is_the_regex_split_on_real_text_and_every_script():
+    """normalise.words() replaces WORD_RE.findall on the hot paths (every
+    page's search row): it must give the very same list. Checked on the
+    Zyte benchmark's and fundus' texts (many languages) and on seeded random
+    strings over the whole of Unicode, lone surrogates included."""
+    import random
+
+    from archive.search.normalise import WORD_RE, words
+
+    realdata = REALDATA / "extraction"
+    truth = json.loads((realdata / "zyte-article-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    texts = [item.get("articleBody") or "" for item in truth.values()]
+    for path in sorted((realdata / "fundus" / "test_data").rglob("*.json"))[:120]:
+        texts.append(path.read_text(encoding="utf-8"))
+    assert len(texts) > 250 and sum(map(len, texts)) > 1_000_000
+    rng = random.Random(20261203)
+    for _ in range(5000):
+        texts.append("".join(
+            chr(rng.choice((rng.randrange(0, 128), rng.randrange(128, 0x3000), rng.randrange(0xD800, 0xE000),
+                            rng.randrange(0x10000, 0x30000))))
+            for _ in range(rng.randrange(30))
+        ))
+    for text in texts:
+        assert words(text) == WORD_RE.findall(text), text[:80]

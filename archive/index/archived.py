@@ -15,7 +15,7 @@ from archive.errors import DiskFull, WarcReadError
 from archive.index.store import Index
 from archive.search import fulltext
 from archive.warc import derived as derived_records
-from archive.warc.read import CaptureRecord, read_record
+from archive.warc.read import CaptureRecord, read_block
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class ExtractionArchive:
 
 
 def _block(warcs: Path, row: Mapping) -> bytes:
-    block = read_record(warcs / row["warc_file"], row["offset"], row["length"]).raw_body
+    block = read_block(warcs / row["warc_file"], row["offset"], row["length"])
     if block is None:
         raise ValueError("record too large")
     return block

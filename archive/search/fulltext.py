@@ -35,7 +35,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.search.normalise import VERSION, WORD_RE, Normaliser, compatible, normaliser
+from archive.search.normalise import VERSION, WORD_RE, Normaliser, compatible, normaliser, words
 
 TABLE = "pages_search"
 #: Every word indexed (lowercased) and its search form: a query's words are
@@ -264,10 +264,10 @@ def has_counts(db: sqlite3.Connection) -> bool:
 
 def words_of(page: Mapping[str, Any]) -> set[str]:
     """The distinct lowercase words of a page's indexed fields."""
-    words: set[str] = set()
+    found: set[str] = set()
     for column in ("title", "text", "comments_text", "author"):
-        words.update(WORD_RE.findall((page.get(column) or "").lower()))
-    return words
+        found.update(words((page.get(column) or "").lower()))
+    return found
 
 
 def word_forms(page: Mapping[str, Any], norm: Normaliser | None = None) -> list[tuple[str, str]]:

@@ -39,6 +39,31 @@ LATIN_RE = re.compile(r"^[a-z]+$")
 RULES = 3  # bump when the reduction below changes (3: NFKC first)
 VERSION = f"{RULES}/simplemma-{package_version('simplemma')}/pystemmer-{package_version('PyStemmer')}"
 CACHE_LIMIT = 1_000_000
+#: Every ASCII character that is not a letter or digit, as a space: how
+#: :func:`words` splits most text in one C pass (bytes.translate)
+_ASCII_SEPARATORS = bytes.maketrans(
+    bytes(b for b in range(128) if not chr(b).isalnum()), b" " * sum(not chr(b).isalnum() for b in range(128))
+)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``: ``WORD_RE.findall(text)``, the same list, at
+    three times its speed on English text. ASCII separators become spaces in
+    one pass over the UTF-8 bytes, ``str.split`` cuts at them and at every
+    other space; only a piece still holding a non-ASCII separator (« or —,
+    say) goes through the regex. (``[^\\W_]`` is exactly ``str.isalnum``, and
+    no space is a letter or digit, so the cuts are the regex's.)"""
+    spaced = text.encode("utf-8", "surrogatepass").translate(_ASCII_SEPARATORS).decode("utf-8", "surrogatepass")
+    pieces = spaced.split()
+    if spaced.isascii():
+        return pieces
+    found: list[str] = []
+    for piece in pieces:
+        if piece.isalnum():
+            found.append(piece)
+        else:
+            found += WORD_RE.findall(piece)
+    return found
 
 
 class Normaliser:
@@ -104,7 +129,7 @@ class Normaliser:
         """``text`` as space-separated search forms, one per word."""
         if not text:
             return ""
-        return " ".join(self._forms(list(map(str.lower, WORD_RE.findall(text)))))
+        return " ".join(self._forms(list(map(str.lower, words(text)))))
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, search form) of each word of ``text``."""

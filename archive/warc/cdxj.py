@@ -12,6 +12,11 @@ at the original record (file, offset, length, MIME type, status) while
 keeping the revisit's timestamp; ``recorded_*`` fields keep what the WARC
 holds. The WARC files are never changed, and ``export --cdxj`` writes the
 plain index without this adjustment.
+
+Beside the index, ``index.cdxj.files`` names the files it was made of, with
+their sizes (and what was left out of them): a rebuild (``reindex``) of an
+archive whose WARC files are all as they were keeps the index it has,
+which holds the same lines, instead of reading every record again.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ from archive.index.store import Index
 from archive.warc.records import SERVER_NOT_MODIFIED
 
 logger = logging.getLogger(__name__)
+
+#: Bump when the lines made of the same files change (for_replay's rules):
+#: a replay index of other rules is rebuilt.
+RULES = 1
+
 
 def replay_index_path(data: DataDir) -> Path:
     return data.replay_index
@@ -120,6 +130,10 @@ def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] |
     target.parent.mkdir(parents=True, exist_ok=True)
     rebuild = new_files is None or not target.exists()
     files = _warc_files(data.warcs) if rebuild else list(new_files)
+    made_of = _made_of(target)
+    sizes = _sizes(data.warcs, files)
+    if rebuild and made_of is not None and made_of["files"] == sizes and target.exists():
+        return made_of["left_out"]  # the same files as they were: the same lines
     left_out: list[str] = []
     fresh = list(for_replay(cdxj_lines(data.warcs, files, left_out), index))
     partial = target.with_name(target.name + ".tmp")
@@ -135,10 +149,47 @@ def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] |
                     previous = line
         out.flush()
         os.fsync(out.fileno())
+    _write_made_of(target, None)  # the listing of the index being replaced stops holding
     os.replace(partial, target)
+    if rebuild:
+        _write_made_of(target, {"files": sizes, "left_out": left_out})
+    elif made_of is not None:
+        _write_made_of(target, {"files": {**made_of["files"], **sizes}, "left_out": [*made_of["left_out"], *left_out]})
     for problem in left_out:
         logger.warning("left out of the replay index: %s", problem)
     return left_out
+
+
+def _sizes(warcs: Path, files: Iterable[Path]) -> dict[str, int]:
+    return {path.relative_to(warcs).as_posix(): path.stat().st_size for path in files}
+
+
+def _listing_path(target: Path) -> Path:
+    return target.with_name(target.name + ".files")
+
+
+def _made_of(target: Path) -> dict | None:
+    """What the replay index ``target`` was made of: ``files`` (name: size)
+    and ``left_out``; None when unknown (an index made before the listing,
+    or by other rules)."""
+    try:
+        found = json.loads(_listing_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or found.get("rules") != RULES or not isinstance(found.get("files"), dict):
+        return None
+    return {"files": found["files"], "left_out": list(found.get("left_out") or [])}
+
+
+def _write_made_of(target: Path, listing: dict | None) -> None:
+    """Write what the replay index ``target`` is made of (None: forget it)."""
+    path = _listing_path(target)
+    if listing is None:
+        path.unlink(missing_ok=True)
+        return
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps({"rules": RULES, **listing}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def export_cdxj(data: DataDir, out_path: Path) -> int:

@@ -132,6 +132,43 @@ def read_record(path: str | Path, offset: int, length: int) -> CaptureRecord:
     raise WarcReadError(f"{path}: no record at offset {offset}")
 
 
+def read_block(path: str | Path, offset: int, length: int) -> bytes | None:
+    """The block of the WARC record at (offset, length) of a file, for a
+    record with no HTTP head (a conversion, metadata or resource record):
+    what :func:`read_record` gives as ``raw_body``, at a tenth of its cost for a
+    gzipped record (one gzip member, as every WARC writer of this field makes
+    them): one inflate, and the head cut off at the blank line, the block
+    its Content-Length. Anything else is read by :func:`read_record`."""
+    if length <= 0:
+        raise WarcReadError(f"{path}: no record of length {length} at offset {offset}")
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+    except OSError as exc:
+        raise WarcReadError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    if data[:2] == b"\x1f\x8b":
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            record = inflate.decompress(data)
+        except zlib.error:
+            record = b""
+        head, blank, rest = record.partition(b"\r\n\r\n")
+        size = _content_length(head) if blank and inflate.eof and head.startswith(b"WARC/") else None
+        if size is not None and size <= MAX_BODY and rest[size:] == b"\r\n\r\n":
+            return rest[:size]
+    return read_record(path, offset, length).raw_body
+
+
+def _content_length(head: bytes) -> int | None:
+    for line in head.split(b"\r\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() == b"content-length":
+            value = value.strip()
+            return int(value) if value.isdigit() else None
+    return None
+
+
 def _looks_like_arc(head: bytes) -> bool:
     """True for ARC data (gzipped or not): WARC data starts with "WARC/"."""
     if head[:2] == b"\x1f\x8b":
