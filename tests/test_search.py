@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from archive.search import fulltext
 
 from archive.search import query as ftsquery
+from archive.search import wordlookup
 from archive.errors import UsageError
 from archive.index.store import Index
 from archive.search.search import SearchQuery, search
@@ -422,17 +423,17 @@ def test_relevance_puts_title_matches_first_when_a_word_is_too_common(monkeypatc
 
 
 def test_a_prefix_is_searched_as_the_forms_the_index_holds(index, monkeypatch):
-    expression = ftsquery.parse("Казах*", prefixes=lambda p: fulltext.forms_with_prefix(index.db.conn, p)).fts()
+    expression = ftsquery.parse("Казах*", prefixes=lambda p: wordlookup.forms_with_prefix(index.db.conn, p)).fts()
     assert expression == '("казахста")'  # the one form of Казахстан, Казахстана, Казахстане...
     def matches(expression):
         sql = f"SELECT rowid FROM {fulltext.TABLE} WHERE {fulltext.TABLE} MATCH ? ORDER BY rowid"
         return [r[0] for r in index.db.execute(sql, [expression])]
     for start in ("каз", "прот", "pro", "tr", "алм", "zzz"):
-        expanded = ftsquery.parse(start + "*", prefixes=lambda p: fulltext.forms_with_prefix(index.db.conn, p))
+        expanded = ftsquery.parse(start + "*", prefixes=lambda p: wordlookup.forms_with_prefix(index.db.conn, p))
         plain = ftsquery.parse(start + "*")
         assert matches(expanded.fts()) == matches(plain.fts()), start  # the same pages as FTS5's own prefix
-    monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
-    assert fulltext.forms_with_prefix(index.db.conn, "казах") is None
+    monkeypatch.setattr(wordlookup, "PREFIX_FORMS_LIMIT", 0)  # too many forms: FTS5's own prefix search
+    assert wordlookup.forms_with_prefix(index.db.conn, "казах") is None
     assert sorted(urls(index, "Казах*")) == ["1", "2"]
 
 
@@ -456,9 +457,9 @@ def test_a_prefix_searches_its_most_common_forms_and_says_when_it_is_capped(monk
         add(index, "https://a.example/1", "a", "en", None, "2024-01-01", "Harbours", "harbour harbours")
         add(index, "https://a.example/2", "a", "en", None, "2024-01-02", "Harbours", "harbour again")
         add(index, "https://a.example/3", "a", "en", None, "2024-01-03", "Harbinger", "harbinger")
-        assert fulltext.expand_prefix(index.db.conn, "harb") == fulltext.PrefixForms(("harbour", "harbing"), 2)
+        assert wordlookup.expand_prefix(index.db.conn, "harb") == wordlookup.PrefixForms(("harbour", "harbing"), 2)
         assert search(index, SearchQuery(text="harb*")).notes == []
-        monkeypatch.setattr(fulltext, "PREFIX_FORMS_LIMIT", 1)
+        monkeypatch.setattr(wordlookup, "PREFIX_FORMS_LIMIT", 1)
         found = search(index, SearchQuery(text="harb*"))
         assert sorted(r["url"][-1] for r in found.rows) == ["1", "2"]  # the form two pages hold
         assert found.notes == ["harb* stands for 2 search forms: the 1 that most pages hold were searched"]
@@ -597,3 +598,15 @@ def test_the_fast_word_split_is_the_regex_split_on_real_text_and_every_script():
         ))
     for text in texts:
         assert words(text) == WORD_RE.findall(text), text[:80]
+
+
+@pytest.mark.parametrize("text", [
+    "Protesters protested; the protest—and “protesting”—went on.",
+    "Казахстан, Казахстана и «Казахстане» — 2024 год",
+    "İSTANBUL'DA ΟΔΟΣ'Α straße ＥＬＥＣＴＩＯＮ ½ snake_case",
+])
+def test_a_pages_search_forms_at_once_are_its_texts_and_word_forms(text):
+    page = {"title": text[:20], "text": text, "comments_text": text[::-1], "author": "Иван Петров"}
+    reduced, pairs = fulltext.search_forms(page)
+    assert reduced == fulltext.texts(page)
+    assert sorted(pairs) == sorted(fulltext.word_forms(page))

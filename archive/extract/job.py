@@ -75,8 +75,7 @@ def extract_job(
     # computed here, in the worker: its regular expressions cost as much as the index insert
     result["content_hash"] = content_hash(result.get("title"), result.get("author"), result.get("text"))
     # and the words' search forms: the lemmatiser is the costliest part of indexing for search
-    result["search_words"] = fulltext.word_forms(result)
-    result["search_texts"] = fulltext.texts(result)
+    result["search_texts"], result["search_words"] = fulltext.search_forms(result)
     if options.reprints and result.get("text"):
         from archive.extract.reprints import fingerprint
 

@@ -149,8 +149,7 @@ class ExtractionArchive:
             logger.warning("%s: its archived extraction cannot be read (%s); extracting again", record.url, exc)
             return None
         outcome = {**fields, "text": text, "from_records": True}
-        outcome["search_words"] = fulltext.word_forms(outcome)
-        outcome["search_texts"] = fulltext.texts(outcome)
+        outcome["search_texts"], outcome["search_words"] = fulltext.search_forms(outcome)
         return outcome
 
 

@@ -91,9 +91,9 @@ def rebuild(index: Any, url: str, fresh: Mapping[str, Mapping[str, Any]]) -> Non
         if current_text is not None and versions[-1]["text"] == current_text:
             # stored once: the current version's text is the page's (see CURRENT_TEXT)
             versions[-1] = versions[-1] | {"text": None}
-        db["page_versions"].insert_all(versions)
+        index.insert_rows("page_versions", versions)
     if events:
-        db["page_events"].insert_all(events)
+        index.insert_rows("page_events", events)
     removed_at = events[-1]["at"] if alive is False and events else None
     db.execute("UPDATE pages SET versions = ?, removed_at = ? WHERE url = ?", [len(versions), removed_at, url])
 

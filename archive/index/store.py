@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 
 from archive.errors import MediarchiveError
 from archive.index.schema import (
@@ -221,7 +222,7 @@ class Index:
 
     def _insert(self, table: str, row: Mapping[str, Any], conflict: str = "") -> sqlite3.Cursor:
         """A plain INSERT of ``row`` (the hot path of indexing: sqlite-utils'
-        ``insert`` costs more than the statement it runs)."""
+        ``insert`` costs more than the statement it runs, six schema queries)."""
         names = tuple(row)
         sql = self._inserts.get((table, names, conflict))
         if sql is None:
@@ -229,6 +230,10 @@ class Index:
             self._inserts[(table, names, conflict)] = sql
         values = [json.dumps(v) if isinstance(v, (dict, list, tuple)) else v for v in row.values()]
         return self.db.conn.execute(sql, values)
+
+    def insert_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self._insert(table, row)
 
     def add_derived(self, row: Mapping[str, Any]) -> None:
         """Record an archived extraction's record (a copy of a known one is kept once)."""
@@ -249,6 +254,12 @@ class Index:
         ``search_texts`` and ``search_words``: :func:`archive.search.fulltext.texts`
         and :func:`~archive.search.fulltext.word_forms` of ``row``, when the
         extraction worker computed them."""
+        if self.db.conn.in_transaction:
+            # within a file's transaction, no savepoint: FTS5 writes its
+            # pending rows at every savepoint's end, a segment per page
+            # merged again and again, where a file's rows make a few
+            self._add_page(dict(row), record_id, search_texts, search_words)
+            return
         with self.db.atomic():
             self._add_page(dict(row), record_id, search_texts, search_words)
 
@@ -366,7 +377,12 @@ class Index:
     # -- reading ---------------------------------------------------------
 
     def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        """The rows of a SELECT, as dicts (a repeated column name gets
+        sqlite-utils' ``_2``). Not ``db.query``: its savepoint around every
+        read makes FTS5 write its pending rows, a segment per page indexed."""
+        cursor = self.db.conn.execute(sql, params)
+        keys = dedupe_keys(d[0] for d in cursor.description)
+        return [dict(zip(keys, row)) for row in cursor]
 
     def page(self, url: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM pages WHERE url = ?", [url])
@@ -399,5 +415,4 @@ class Index:
             table: self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
             for table in ("warc_files", "captures", "pages", "page_versions", "page_events")
         }
-
 

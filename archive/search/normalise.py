@@ -27,6 +27,8 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
+from itertools import compress, count
+from operator import not_
 from importlib.metadata import version as package_version
 
 import Stemmer
@@ -57,13 +59,27 @@ def words(text: str) -> list[str]:
     pieces = spaced.split()
     if spaced.isascii():
         return pieces
+    whole = list(map(str.isalnum, pieces))
+    if all(whole):
+        return pieces
     found: list[str] = []
-    for piece in pieces:
-        if piece.isalnum():
-            found.append(piece)
-        else:
-            found += WORD_RE.findall(piece)
+    start = 0
+    for at in compress(count(), map(not_, whole)):
+        found += pieces[start:at]
+        found += WORD_RE.findall(pieces[at])
+        start = at + 1
+    found += pieces[start:]
     return found
+
+
+def lower_words(text: str | None) -> list[str]:
+    """The words of ``text``, each lowercased (as a query's are). ASCII text
+    is lowercased first, which gives the same words at once."""
+    if not text:
+        return []
+    if text.isascii():
+        return words(text.lower())
+    return list(map(str.lower, words(text)))
 
 
 class Normaliser:
@@ -93,9 +109,9 @@ class Normaliser:
     def pairs(self, words) -> list[tuple[str, str]]:
         """(word, search form) of each of ``words`` (lowercase)."""
         words = list(words)
-        return list(zip(words, self._forms(words)))
+        return list(zip(words, self.forms(words)))
 
-    def _forms(self, words: list[str]) -> list[str]:
+    def forms(self, words: list[str]) -> list[str]:
         """The search forms of lowercase ``words``: the known ones looked up
         in one pass at C speed (after a few hundred pages nearly all are),
         only new ones reduced one by one."""
@@ -127,9 +143,7 @@ class Normaliser:
 
     def text(self, text: str | None) -> str:
         """``text`` as space-separated search forms, one per word."""
-        if not text:
-            return ""
-        return " ".join(self._forms(list(map(str.lower, words(text)))))
+        return " ".join(self.forms(lower_words(text)))
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, search form) of each word of ``text``."""

@@ -26,6 +26,7 @@ from typing import Any
 from archive.search import fulltext
 
 from archive.search import query as ftsquery
+from archive.search import wordlookup
 from archive.errors import UsageError
 from archive.index.store import Index
 from archive.search.snippets import candidate_words, snippet
@@ -118,14 +119,14 @@ def search(index: Index, query: SearchQuery) -> SearchResults:
         capped: list[str] = []
 
         def expand(word: str) -> list[str] | None:
-            expanded = fulltext.expand_prefix(conn, word)
+            expanded = wordlookup.expand_prefix(conn, word)
             if expanded and expanded.total > len(expanded.forms):
                 capped.append(f"{word}* stands for {expanded.total:,} search forms: the {len(expanded.forms)}"
                               " that most pages hold were searched")
             return None if expanded is None else list(expanded.forms)
 
         try:
-            parsed = ftsquery.parse(text, names=lambda word: fulltext.names_in_other_script(conn, word), prefixes=expand)
+            parsed = ftsquery.parse(text, names=lambda word: wordlookup.names_in_other_script(conn, word), prefixes=expand)
         except (ftsquery.EmptyQuery, ftsquery.QueryError) as exc:
             raise UsageError(str(exc)) from None
         notes += parsed.notes + capped
@@ -252,7 +253,7 @@ def _author_spellings(conn, word: str, norm, notes: list[str]) -> list[str]:
     spellings in the other script that some page's byline holds (Sokolova:
     Соколова), as names in the text match across scripts."""
     own = fulltext.author_tokens(word, norm)
-    others = {fulltext.token("au", form): spelling for spelling, form in fulltext.names_in_other_script(conn, word)}
+    others = {fulltext.token("au", form): spelling for spelling, form in wordlookup.names_in_other_script(conn, word)}
     others.pop(own[0], None)
     held = fulltext.page_counts(conn, others)
     found = sorted(t for t in others if held[t])

@@ -21,6 +21,7 @@ which holds the same lines, instead of reading every record again.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import io
 import json
@@ -30,7 +31,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from cdxj_indexer.main import CDXJIndexer
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.paths import DataDir
@@ -48,28 +48,35 @@ def replay_index_path(data: DataDir) -> Path:
     return data.replay_index
 
 
-class _TolerantIndexer(CDXJIndexer):
+@functools.cache
+def _tolerant_indexer() -> type:
     """cdxj-indexer that leaves out a record it cannot index (an impossible
     WARC-Date, say: ClueWeb files have them), or the rest of a damaged file,
-    and says which, instead of failing the whole index."""
+    and says which, instead of failing the whole index. Made on first use:
+    cdxj-indexer's imports (surt, tldextract, pyamf) cost a quarter second,
+    which a command that does not index for replay need not pay."""
+    from cdxj_indexer.main import CDXJIndexer
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.left_out: list[str] = []
+    class TolerantIndexer(CDXJIndexer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.left_out: list[str] = []
 
-    def process_index_entry(self, it, record, filename, output):
-        try:
-            super().process_index_entry(it, record, filename, output)
-        except (ValueError, KeyError, TypeError) as exc:
-            headers = record.rec_headers
-            what = headers.get_header("WARC-Record-ID") or headers.get_header("WARC-Target-URI") or "a record"
-            self.left_out.append(f"{self.curr_filename}: {what} ({exc})")
+        def process_index_entry(self, it, record, filename, output):
+            try:
+                super().process_index_entry(it, record, filename, output)
+            except (ValueError, KeyError, TypeError) as exc:
+                headers = record.rec_headers
+                what = headers.get_header("WARC-Record-ID") or headers.get_header("WARC-Target-URI") or "a record"
+                self.left_out.append(f"{self.curr_filename}: {what} ({exc})")
 
-    def process_one(self, input_, output, filename):
-        try:
-            super().process_one(input_, output, filename)
-        except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
-            self.left_out.append(f"{self._resolve_rel_path(filename)}: the rest of the file ({' '.join(str(exc).split())[:200]})")
+        def process_one(self, input_, output, filename):
+            try:
+                super().process_one(input_, output, filename)
+            except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
+                self.left_out.append(f"{self._resolve_rel_path(filename)}: the rest of the file ({' '.join(str(exc).split())[:200]})")
+
+    return TolerantIndexer
 
 
 def cdxj_lines(warcs: Path, files: Iterable[Path], left_out: list[str] | None = None) -> list[str]:
@@ -80,7 +87,7 @@ def cdxj_lines(warcs: Path, files: Iterable[Path], left_out: list[str] | None = 
     if not paths:
         return []
     out = io.StringIO()
-    indexer = _TolerantIndexer(out, paths, sort=True, dir_root=str(warcs), fields="warc-record-id")
+    indexer = _tolerant_indexer()(out, paths, sort=True, dir_root=str(warcs), fields="warc-record-id")
     indexer.process_all()
     if left_out is not None:
         left_out += indexer.left_out

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from archive.search import fulltext
 
 from archive.search import query as ftsquery
+from archive.search import wordlookup
 from archive.serve.replay import replay_url
 from archive.search.snippets import snippet
 from archive.serve.webui.chart import stacked_bars
@@ -79,8 +80,8 @@ def vocabulary_lookups(path: str | None):
                 return otherwise
 
     return (
-        lambda word: ask(fulltext.names_in_other_script, word, []),
-        lambda start: ask(fulltext.forms_with_prefix, start, None),
+        lambda word: ask(wordlookup.names_in_other_script, word, []),
+        lambda start: ask(wordlookup.forms_with_prefix, start, None),
     )
 
 
