@@ -92,6 +92,27 @@ def test_reindex_from_records_gives_the_pages_and_search_results_of_reindex(arch
         found = [json.loads(cli("search", words, "--json", "--data", d).stdout) for d in (again, from_records)]
         assert [r["url"] for r in found[0]] == [r["url"] for r in found[1]]
     assert len(records(again)) == before  # the same extraction is not archived twice
+    # the words' forms, learnt from the index replaced instead of reduced again, are the reduction's
+    for side_table in ("SELECT word, form FROM search_words ORDER BY word", "SELECT form, pages FROM search_forms ORDER BY form"):
+        assert query(from_records, side_table) == query(again, side_table) != []
+
+
+def test_forms_are_learnt_only_from_an_index_of_the_same_reduction(archive, tmp_path):
+    import sqlite3
+
+    from archive.search import fulltext
+    from archive.search.normalise import Normaliser
+
+    data = copy_of(archive / "data", tmp_path)
+    index = data / "index.sqlite"
+    learnt = Normaliser()
+    assert fulltext.learn_from(index, learnt) == len(query(data, "SELECT word FROM search_words")) > 100
+    with sqlite3.connect(index) as db:
+        fulltext.set_version(db, "another reduction")
+    assert fulltext.learn_from(index, Normaliser()) == 0
+    assert fulltext.learn_from(tmp_path / "none.sqlite", Normaliser()) == 0
+    (tmp_path / "junk.sqlite").write_bytes(b"not a database" * 100)
+    assert fulltext.learn_from(tmp_path / "junk.sqlite", Normaliser()) == 0
 
 
 def test_from_records_reads_the_archived_extraction_not_the_page(archive, tmp_path):

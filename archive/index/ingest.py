@@ -32,6 +32,7 @@ from archive.index.lock import DataLock
 from archive.index.runs import RunReport, changes_since, write_report
 from archive.index.store import Index
 from archive.paths import DataDir
+from archive.search import fulltext
 from archive.sources import Config
 from archive.warc.cdxj import update_replay_index
 from archive.warc.derived import is_derived_name
@@ -82,6 +83,8 @@ class Ingest:
             if self.rebuild:
                 _remove_with_sidecars(self._building)
                 self.index = Index(self._building)
+                if self.from_records:  # the texts are as they were: so are their words' forms
+                    fulltext.learn_from(self.data.index_path)
             else:
                 self.index = Index(self.data.index_path)
             self.indexer = self.new_indexer(self.index)

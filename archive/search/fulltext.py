@@ -32,9 +32,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
-from archive.search.normalise import VERSION, WORD_RE, Normaliser, lower_words, normaliser
+from archive.search.normalise import CACHE_LIMIT, VERSION, WORD_RE, Normaliser, lower_words, normaliser
 
 TABLE = "pages_search"
 #: Every word indexed (lowercased) and its search form: a query's words are
@@ -210,8 +211,7 @@ class Batch:
         self.words: dict[str, str] = {}
 
     def add_words(self, forms: Iterable[tuple[str, str]]) -> None:
-        for word, form in forms:
-            self.words.setdefault(word, form)
+        self.words.update(forms)  # a word has one form under one reduction: first or last is the same
 
     def flush(self, db: sqlite3.Connection) -> None:
         db.executemany(f"INSERT OR IGNORE INTO {WORDS} (word, form) VALUES (?, ?)", self.words.items())
@@ -233,7 +233,7 @@ def _form_counts(rows: Iterable[tuple[int, str, str, str, str]]) -> Counter:
     """How many of ``rows`` hold each form or token (in any column)."""
     counts: Counter = Counter()
     for _, *columns in rows:
-        counts.update(set(" ".join(columns).split()))
+        counts.update(set().union(*map(str.split, columns)))
     return counts
 
 
@@ -306,6 +306,28 @@ def delete(
         return
     db.executemany(f"UPDATE {FORMS} SET pages = pages - ? WHERE form = ?", [(n, form) for form, n in counts.items()])
     db.executemany(f"DELETE FROM {FORMS} WHERE form = ? AND pages <= 0", [(form,) for form in counts])
+
+
+def learn_from(path: Path, norm: Normaliser | None = None) -> int:
+    """Teach the normaliser every word's form an index at ``path`` knows,
+    if it was made by this reduction: a rebuild from archived texts then
+    reduces no word again (nor loads the lemmatiser's dictionaries), the
+    costliest part of a search row. Returns the number of words learnt."""
+    norm = norm or normaliser()
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    try:
+        if stored_version(db) != VERSION:
+            return 0
+        pairs = db.execute(f"SELECT word, form FROM {WORDS} LIMIT ?", [CACHE_LIMIT]).fetchall()
+    except sqlite3.Error:  # no index there, or not one of ours: nothing to learn
+        return 0
+    finally:
+        db.close()
+    norm.remember(pairs)
+    return len(pairs)
 
 
 def prime(db: sqlite3.Connection, words: Iterable[str], norm: Normaliser | None = None) -> None:

@@ -197,28 +197,29 @@ def _capture_record(record: ArcWarcRecord, iterator: ArchiveIterator, base: int,
     offset = iterator.get_record_offset() + base
     length = iterator.get_record_length()
     http = record.http_headers
-    record_id = headers.get_header("WARC-Record-ID")
+    fields: dict[str, str] = {}  # the first of each name, as get_header finds it (in one pass, not one a name)
+    for name, value in headers.headers:
+        fields.setdefault(name.lower(), value)
+    record_id = fields.get("warc-record-id")
     if is_arc:
         # ARC records have no ID; warcio invents a random one. Derive a stable
         # one so reindexing gives the same IDs.
-        record_id = stable_arc_record_id(
-            headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"), offset, length
-        )
+        record_id = stable_arc_record_id(fields.get("warc-target-uri"), fields.get("warc-date"), offset, length)
     captured = CaptureRecord(
         record_type=record_type,
         record_id=record_id,
-        url=headers.get_header("WARC-Target-URI"),
-        captured_at=normalize_warc_date(headers.get_header("WARC-Date")),
-        warc_date=headers.get_header("WARC-Date"),
+        url=fields.get("warc-target-uri"),
+        captured_at=normalize_warc_date(fields.get("warc-date")),
+        warc_date=fields.get("warc-date"),
         offset=offset,
         length=length,
         concurrent_to=tuple(v for k, v in headers.headers if k.lower() == "warc-concurrent-to"),
-        refers_to=headers.get_header("WARC-Refers-To"),
-        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
-        refers_to_date=normalize_warc_date(headers.get_header("WARC-Refers-To-Date")),
-        profile=headers.get_header("WARC-Profile"),
-        source_uri=headers.get_header("WARC-Source-URI"),
-        warc_content_type=headers.get_header("Content-Type"),
+        refers_to=fields.get("warc-refers-to"),
+        refers_to_uri=fields.get("warc-refers-to-target-uri"),
+        refers_to_date=normalize_warc_date(fields.get("warc-refers-to-date")),
+        profile=fields.get("warc-profile"),
+        source_uri=fields.get("warc-source-uri"),
+        warc_content_type=fields.get("content-type"),
         http_headers=http if http and http.protocol else None,
         raw_body=raw,
     )
@@ -233,7 +234,7 @@ def _capture_record(record: ArcWarcRecord, iterator: ArchiveIterator, base: int,
         captured.mime = _mime(captured.warc_content_type)
     if raw is not None:
         captured.body = decode_payload(raw, captured.http_headers)
-    digest = headers.get_header("WARC-Payload-Digest")
+    digest = fields.get("warc-payload-digest")
     if not digest and raw is not None and record_type != "revisit":
         digest = "sha1:" + base64.b32encode(hashlib.sha1(raw).digest()).decode("ascii")
     captured.payload_digest = digest
