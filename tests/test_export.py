@@ -48,6 +48,9 @@ def test_wacz_export_validates_and_round_trips(archive):
     assert copy == original and len(copy) == 4
     roles = {r["role"] for r in query(archive / "copy", "SELECT role FROM captures")}
     assert "article" in roles  # the crawl's metadata records travelled with the captures
+    for sources in ("SELECT url, source FROM pages ORDER BY url", "SELECT record_id, source FROM captures ORDER BY record_id"):
+        assert query(archive / "copy", sources) == query(archive / "data", sources)
+    assert {r["source"] for r in query(archive / "copy", "SELECT source FROM pages")} == {"demo-gazette"}
 
 
 def test_wacz_export_by_source_and_date(archive):
@@ -81,3 +84,27 @@ def test_a_damaged_wacz_is_refused_in_one_line(archive):
     assert run.returncode == 1
     assert "does not match its digest" in run.stderr and run.stderr.count("\n") == 1
     assert not query(archive / "refused", "SELECT * FROM captures")
+
+
+def test_a_wacz_round_trip_keeps_the_sources_no_metadata_record_names(archive, tmp_path):
+    """Another tool's WARC, imported with --source, has no metadata records
+    to carry its source: pages.jsonl names each page's source, and an
+    import of the package reads it back."""
+    from tests.commands import REALDATA, copy_of
+
+    data = copy_of(archive / "data", tmp_path)
+    foreign = REALDATA / "warc" / "warcio" / "example-iana.org-chunked.warc"
+    run = cli("import", str(foreign), "--source", "iana-mirror", "--data", str(data))
+    assert run.returncode == 0, run.stdout + run.stderr
+    sources = "SELECT url, source FROM pages ORDER BY url"
+    assert {"demo-gazette", "iana-mirror"} == {r["source"] for r in query(data, sources)}
+    wacz = tmp_path / "both.wacz"
+    assert cli("export", "--wacz", str(wacz), "--data", str(data)).returncode == 0
+    with zipfile.ZipFile(wacz) as package:
+        lines = package.read("pages/pages.jsonl").decode().splitlines()
+    assert any('"source": "iana-mirror"' in line for line in lines)
+    run = cli("import", str(wacz), "--data", str(tmp_path / "copy"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert query(tmp_path / "copy", sources) == query(data, sources)
+    search = cli("search", "domain", "--source", "iana-mirror", "--json", "--data", str(tmp_path / "copy"))
+    assert search.returncode == 0 and '"iana-mirror"' in search.stdout  # and the search row knows it

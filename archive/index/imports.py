@@ -122,7 +122,7 @@ def import_wacz(
     import tempfile
 
     from archive.warc.signing import SignatureError, verify_signature
-    from archive.warc.wacz import WaczError, extract_warcs
+    from archive.warc.wacz import WaczError, extract_warcs, page_sources
 
     try:
         signature = verify_signature(path, trusted_roots)
@@ -137,7 +137,14 @@ def import_wacz(
             return [ImportOutcome(path=path, error=exc.message)]
         if not warcs:
             return [ImportOutcome(path=path, error=f"{path}: the package holds no WARC file")]
-        outcomes = [import_file(data, indexer, warc, source) for warc in warcs]
+        # the sources its pages.jsonl names, for captures no metadata record gives one
+        named, by_config = page_sources(path), indexer.source_for_url
+        if named:
+            indexer.source_for_url = lambda url: named.get(url) or (by_config(url) if by_config else None)
+        try:
+            outcomes = [import_file(data, indexer, warc, source) for warc in warcs]
+        finally:
+            indexer.source_for_url = by_config
         for outcome in outcomes:  # name the package, not its temporary extraction
             if outcome.error:
                 outcome.error = outcome.error.replace(str(outcome.path), f"{path} ({outcome.path.name})")

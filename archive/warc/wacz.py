@@ -14,6 +14,7 @@ WARC files into the archive as any imported WARC.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -232,7 +233,7 @@ def _write_pages(index: Index, capture_ids: list[int], path: Path, title: str) -
         for start in range(0, len(capture_ids), 500):
             chunk = capture_ids[start:start + 500]
             for page in index.query(
-                "SELECT p.url, c.captured_at, p.title, p.text FROM pages p JOIN captures c ON c.id = p.capture_id"
+                "SELECT p.url, c.captured_at, p.title, p.text, p.source FROM pages p JOIN captures c ON c.id = p.capture_id"
                 f" WHERE p.url IN (SELECT url FROM captures WHERE id IN ({', '.join('?' for _ in chunk)}))"
                 " ORDER BY p.url",
                 chunk,
@@ -240,11 +241,29 @@ def _write_pages(index: Index, capture_ids: list[int], path: Path, title: str) -
                 if page["url"] in seen:
                     continue
                 seen.add(page["url"])
-                out.write(json.dumps(
-                    {"url": page["url"], "ts": page["captured_at"], "title": page["title"] or "", "text": page["text"] or ""},
-                    ensure_ascii=False,
-                ) + "\n")
+                line = {"url": page["url"], "ts": page["captured_at"], "title": page["title"] or "", "text": page["text"] or ""}
+                if page["source"]:
+                    line["source"] = page["source"]  # ours: an import of the package gives the pages their source again
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return len(seen)
+
+
+def page_sources(path: Path) -> dict[str, str]:
+    """The source of each page a WACZ's ``pages/pages.jsonl`` names one for
+    (as :func:`export_wacz` writes them); empty when it names none."""
+    found: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(path) as package, package.open("pages/pages.jsonl") as lines:
+            for line in io.TextIOWrapper(lines, encoding="utf-8", errors="replace"):
+                try:
+                    page = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(page, dict) and isinstance(page.get("url"), str) and isinstance(page.get("source"), str):
+                    found[page["url"]] = page["source"]
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return {}
+    return found
 
 
 def _last_line(run: subprocess.CompletedProcess) -> str:
