@@ -1,6 +1,9 @@
 """The command line: every command documented, helpful, and failing cleanly."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,19 @@ def test_a_query_read_as_an_option_says_how_to_leave_a_word_out(tmp_path):
     assert result.exit_code == 2
     assert "No such option '-e': a query starting with '-' was read as an option" in result.output
     assert 'mediarchive search "Kherson -Kyiv"' in result.output
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_as_the_readme_says(shell):
+    """The README's completion lines: each shell's script, and what Tab
+    offers for a command and for an option (bash's protocol)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"_MEDIARCHIVE_COMPLETE={shell}_source mediarchive" in readme
+    command = [str(Path(sys.executable).with_name("mediarchive"))]  # the installed command: completion goes by its name
+    env = {**os.environ, "_MEDIARCHIVE_COMPLETE": f"{shell}_source"}
+    script = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert script.returncode == 0 and "_MEDIARCHIVE_COMPLETE" in script.stdout, script.stderr
+    for words, offered in (("mediarchive sou", "sources"), ("mediarchive search --sin", "--since")):
+        env = {**os.environ, "_MEDIARCHIVE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert f"plain,{offered}" in done.stdout.splitlines(), done.stdout + done.stderr
