@@ -142,3 +142,16 @@ def test_shell_completion_as_the_readme_says(shell):
         env = {**os.environ, "_MEDIARCHIVE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert f"plain,{offered}" in done.stdout.splitlines(), done.stdout + done.stderr
+
+
+def test_replay_without_the_package_index_says_how_to_install_its_environment(tmp_path):
+    """pywb's environment is made on first use, from the package index: with
+    none reachable, one line says so and how to make it, exit 1."""
+    env = {**os.environ, "MEDIARCHIVE_PYWB_VENV": str(tmp_path / "pywb-venv"), "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": ""}
+    run = subprocess.run([sys.executable, "-m", "crawler.cli", "replay", "--setup-only"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    (line,) = [line for line in run.stderr.splitlines() if line.startswith("error")]
+    for needed in ("installed once from the package index", "--setup-only", "MEDIARCHIVE_PYWB_VENV", "pip install -r"):
+        assert needed in line, line

@@ -58,7 +58,12 @@ def ensure_pywb(progress: Callable[[str], None]) -> Path:
         run = subprocess.run(command, capture_output=True, text=True, check=False)
         if run.returncode != 0:
             last = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise ReplayUnavailable(f"cannot set up pywb's environment in {venv}: {last[0]}")
+            raise ReplayUnavailable(
+                f"replay needs pywb in an environment of its own, installed once from the package index"
+                f" (so with network, or a mirror in PIP_INDEX_URL); making it in {venv} failed: {last[0].strip()}."
+                f" Run `mediarchive replay --setup-only` once where the index can be reached, or point"
+                f" ${ENV_VAR} at an environment made with `pip install -r {REQUIREMENTS}`"
+            )
     marker.write_text(wanted, encoding="utf-8")
     return python
 
