@@ -269,3 +269,46 @@ def test_replay_index_points_304_revisits_at_their_original(runs):
         assert revisit["recorded_filename"] != original["filename"]
     identical = [json.loads(l.split(" ", 2)[2]) for l in lines if f"{base}/a/2.html" in l.split(" ", 2)[2]]
     assert [e["mime"] for e in identical] == ["text/html", "warc/revisit", "warc/revisit"]  # pywb resolves these itself
+
+
+def test_changes_as_an_atom_feed_from_the_cli_and_the_ui(runs):
+    """`changes --atom`: an entry per event, newest first; an edit's entry
+    links to its diff page and to the replay of both versions, and shows the
+    word diff. `mediarchive ui` serves the same feed and the diff page."""
+    import re
+    import urllib.request
+
+    import feedparser
+
+    from tests.servers import cli_server
+
+    base, data, _ = runs
+    run = cli("changes", "--atom", "--replay-url", "http://replay.test/archive/", "--ui-url", "http://ui.test",
+              "--data", str(data))
+    assert run.returncode == 0, run.stderr
+    feed = feedparser.parse(run.stdout)
+    assert not feed.bozo, feed.bozo_exception
+    events = query(data, "SELECT event, url, at FROM page_events ORDER BY at DESC, id DESC")
+    assert [(e.title.split(":")[0], e.link) for e in feed.entries] == [(e["event"], e["url"]) for e in events]
+    assert feed.feed.links[0].href == "http://ui.test/-/changes.atom"
+    edits = [e for e in feed.entries if e.title.startswith("edited: ") and e.link == f"{base}/a/3.html"]
+    (edit,) = edits
+    captured = [v["captured_at"] for v in query(data, "SELECT captured_at FROM page_versions WHERE url = ? ORDER BY version",
+                                                [f"{base}/a/3.html"])]
+    related = [link.href for link in edit.links if link.rel == "related"]
+    stamps = [re.sub(r"\D", "", at)[:14] for at in captured]
+    assert related[:2] == [f"http://replay.test/archive/{stamp}/{base}/a/3.html" for stamp in stamps]
+    assert related[2].startswith("http://ui.test/-/diff?") and "from=1" in related[2] and "to=2" in related[2]
+    assert "<ins>Friday after a long dispute with the council.</ins>" in edit.content[0].value
+    assert cli("changes", "--atom", "--json", "--data", str(data)).returncode == 2
+
+    with cli_server("ui", data) as ui:
+        with urllib.request.urlopen(ui + "-/changes.atom", timeout=60) as response:
+            assert response.headers["Content-Type"].startswith("application/atom+xml")
+            served = feedparser.parse(response.read())
+        assert [e.id for e in served.entries] == [e.id for e in feed.entries]
+        diff = [link.href for link in served.entries[feed.entries.index(edit)].links if "/-/diff?" in link.href][0]
+        assert diff.startswith(ui)
+        with urllib.request.urlopen(diff, timeout=60) as response:
+            page = response.read().decode("utf-8")
+        assert "<ins>Friday after a long dispute with the council.</ins>" in page and "version 2" in page

@@ -94,21 +94,50 @@ def diff(url: str, from_version: int | None, to_version: int | None, data: str |
 @main.command(context_settings=CONTEXT)
 @click.option("--since", metavar="DATE", help="Changes on or after DATE (YYYY-MM-DD or a full UTC time).")
 @click.option("--source", "sources", multiple=True, metavar="S", help="Only this source (repeatable).")
+@click.option("--atom", "as_atom", is_flag=True, help="An Atom feed of the newest changes (an edit with its diff and both replays).")
+@click.option(
+    "--replay-url", default="http://127.0.0.1:8080/archive/", show_default=True, metavar="URL",
+    help="With --atom: where `mediarchive replay` serves the archive.",
+)
+@click.option(
+    "--ui-url", default="http://127.0.0.1:8001/", show_default=True, metavar="URL",
+    help="With --atom: where `mediarchive ui` serves (its feed and an edit's diff page).",
+)
 @data_option
 @json_option
 @fails_cleanly
-def changes(since: str | None, sources: tuple[str, ...], data: str | None, as_json: bool) -> None:
+def changes(
+    since: str | None, sources: tuple[str, ...], as_atom: bool, replay_url: str, ui_url: str, data: str | None,
+    as_json: bool,
+) -> None:
     """New, edited, removed and restored articles, per source.
+
+    With --atom, an Atom feed of the newest 200 (all since --since), newest
+    first, to subscribe to: an edit shows its word diff and links to its diff
+    page in `mediarchive ui` and to the replay of both versions. `mediarchive
+    ui` serves the same feed at /-/changes.atom.
 
     \b
     Example:
         mediarchive changes --since 2026-11-01 --source svpressa --json
+        mediarchive changes --atom > changes.atom
     """
     from archive.index.history import changes as list_changes
     from archive.search.search import check_date
 
+    if as_atom and as_json:
+        raise UsageError("--atom and --json: choose one")
     if since and "T" not in since:
         since = check_date(since, "--since")
+    if as_atom:
+        from archive.index import changefeed
+
+        ui_url = ui_url.rstrip("/") + "/"
+        with open_index(data) as index:
+            rows = changefeed.events(index, since=since, sources=sources, limit=-1 if since else changefeed.DEFAULT_LIMIT)
+        feed = changefeed.atom(rows, feed_url=ui_url + changefeed.FEED_PATH, replay_base=replay_url, ui_base=ui_url)
+        click.echo(feed.decode("utf-8"), nl=False)
+        return
     with open_index(data) as index:
         rows = list_changes(index, since=since, sources=sources)
     if as_json:

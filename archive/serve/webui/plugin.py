@@ -11,6 +11,9 @@
   text; snippets show the matched words marked.
 - The ``articles`` page carries a chart of articles per month per source,
   for the search and filters on screen.
+- ``/-/changes.atom`` serves the changes as an Atom feed (what ``mediarchive
+  changes --atom`` prints) and ``/-/diff?url=&from=&to=`` an edit's word
+  diff, with the replay of both versions.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from html import escape
 from typing import Any
 
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 from markupsafe import Markup
+
+from archive.index import changefeed
 
 from archive.search import fulltext
 
@@ -156,3 +162,57 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         }
 
     return chart
+
+
+class _Rows:
+    """What the history and feed functions read through (``query``), over a Datasette connection."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def query(self, sql: str, params=()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, list(params))
+        keys = [d[0] for d in cursor.description]
+        return [dict(zip(keys, row)) for row in cursor]
+
+
+def _index_db(datasette):
+    from archive.serve.webui import DATABASE
+
+    return datasette.get_database(DATABASE)
+
+
+async def changes_feed(datasette, request):
+    base = datasette.absolute_url(request, datasette.urls.path("/"))
+    replay_base = (datasette.plugin_config(PLUGIN) or {}).get("replay_base", "")
+    rows = await _index_db(datasette).execute_fn(lambda conn: changefeed.events(_Rows(conn)))
+    feed = changefeed.atom(rows, feed_url=base + changefeed.FEED_PATH, replay_base=replay_base, ui_base=base)
+    return Response(feed, content_type="application/atom+xml; charset=utf-8")
+
+
+async def version_diff(datasette, request):
+    from archive.index.history import versions_of
+    from archive.serve.replay import replay_url
+
+    url = request.args.get("url") or ""
+    try:
+        numbers = int(request.args.get("from", "")), int(request.args.get("to", ""))
+    except ValueError:
+        return Response.text("give url, from and to (two version numbers)", status=400)
+    versions = {v["version"]: v for v in await _index_db(datasette).execute_fn(lambda conn: versions_of(_Rows(conn), url))}
+    if not all(n in versions for n in numbers):
+        return Response.text(f"{url}: no versions {numbers[0]} and {numbers[1]} in the index", status=404)
+    old, new = (versions[n] for n in numbers)
+    replay_base = (datasette.plugin_config(PLUGIN) or {}).get("replay_base", "")
+    html = await datasette.render_template("mediarchive-diff.html", {
+        "url": url, "old": old, "new": new, "diff": Markup(changefeed.diff_html(old, new)),
+        "old_replay": replay_url(url, old["captured_at"], replay_base) if replay_base else None,
+        "new_replay": replay_url(url, new["captured_at"], replay_base) if replay_base else None,
+        "feed": datasette.urls.path("/" + changefeed.FEED_PATH),
+    }, request=request)
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/changes\.atom$", changes_feed), (r"^/-/diff$", version_diff)]
