@@ -228,8 +228,11 @@ def demo(keep: Path | None) -> None:
 
     Serves a sample site of English and Russian articles on 127.0.0.1,
     crawls it with the real pipeline (WARC files, extraction, index) into a
-    temporary data directory, runs an English and a Russian search, and
-    prints the commands to go further. Nothing leaves the machine.
+    temporary data directory and runs an English and a Russian search. Then
+    the site edits one article and takes one down, and is crawled again: the
+    demo shows the changes, the edit's diff and the replay addresses of both
+    versions, and prints the commands to go further. Nothing leaves the
+    machine.
 
     \b
     Example:
