@@ -13,6 +13,7 @@ is the crawl's own state, and can be rebuilt or dropped:
 | ``runs/`` | one JSON report per run |
 | ``logs/`` | the log of runs without a terminal |
 | ``.lock`` | held (``flock``) by the command that writes: crawl, import, reindex |
+| ``sources-file`` | the sources file it was last crawled with (its absolute path), for commands run without ``--config`` |
 
 Chosen by ``--data``, else ``$MEDIARCHIVE_DATA``, else ``./data``.
 """
@@ -70,3 +71,25 @@ class DataDir:
     def warc_path(self, name: str) -> Path:
         """The file a capture's ``warc_file`` names."""
         return self.warcs / name
+
+    @property
+    def sources_file(self) -> Path:
+        return self.root / "sources-file"
+
+    def remembered_sources(self) -> Path | None:
+        """The sources file this archive was last crawled with, if it still exists."""
+        try:
+            named = Path(self.sources_file.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return None
+        return named if named.is_absolute() and named.is_file() else None
+
+    def remember_sources(self, path: Path) -> None:
+        """Note the sources file a crawl of this archive used (once it changes)."""
+        path = path.resolve()
+        if self.remembered_sources() == path:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        partial = self.sources_file.with_name(self.sources_file.name + ".tmp")
+        partial.write_text(f"{path}\n", encoding="utf-8")
+        os.replace(partial, self.sources_file)

@@ -193,6 +193,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> RunReport:
         config_path = workdir / "sources.yaml"
         config_path.write_text(demo_sources_yaml(site), encoding="utf-8")
         config = load_config(config_path)
+        datadir.remember_sources(config_path)  # commands on the demo's data find its sources file
         echo(f"1. serving a sample site at {site} ({len(ARTICLES)} articles, English and Russian)")
         echo(f"2. crawling it into {datadir.root} ...")
         report = routine_run(config, config.sources, datadir, settings_overrides={"LOG_LEVEL": "INFO"})

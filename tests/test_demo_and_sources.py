@@ -66,3 +66,56 @@ def test_sources_lists_every_source_with_its_archive(tmp_path):
     )
     assert shipped.returncode == 0, shipped.stderr
     assert "thesaker           closed    never" in shipped.stdout
+
+
+def mediarchive(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=180, check=False, cwd=cwd)
+
+
+def test_init_writes_a_starter_whose_every_key_loads_and_a_data_directory_that_remembers_it(tmp_path):
+    """`init DIR` (issue 18, item 7): a commented sources file, every key of
+    it valid once uncommented, and DIR/data, from which `sources` and `cron`
+    find that file from any folder."""
+    import re
+
+    from archive.sources import load_config
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = mediarchive("init", tmp_path / "archive", cwd=elsewhere)
+    assert run.returncode == 0, run.stdout + run.stderr
+    starter = (tmp_path / "archive" / "sources.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "archive" / "data").is_dir()
+    (source,) = load_config(tmp_path / "archive" / "sources.yaml").sources
+    assert source.name == "my-outlet" and not source.enabled
+    every_key = re.sub(r"(?m)^(\s*)# (\w+:)", r"\1\2", starter).replace("enabled: false", "enabled: true")
+    (tmp_path / "every-key.yaml").write_text(every_key, encoding="utf-8")
+    assert load_config(tmp_path / "every-key.yaml").sources[0].enabled
+    listed = mediarchive("sources", "--json", "--data", tmp_path / "archive" / "data", cwd=elsewhere)
+    assert listed.returncode == 0, listed.stderr
+    assert [row["name"] for row in json.loads(listed.stdout)] == ["my-outlet"]
+    cron = mediarchive("cron", "--data", tmp_path / "archive" / "data", cwd=elsewhere)
+    assert f"--config {tmp_path / 'archive' / 'sources.yaml'}" in cron.stdout
+    again = mediarchive("init", tmp_path / "archive", cwd=elsewhere)
+    assert again.returncode == 0 and "kept as it is" in again.stdout
+    assert (tmp_path / "archive" / "sources.yaml").read_text(encoding="utf-8") == starter
+
+
+def test_a_crawled_data_directory_finds_its_sources_file_from_any_folder(tmp_path):
+    """The demo's data, from another folder and without --config: `sources`
+    lists the demo's source, not the shipped outlets; `reindex` keeps its
+    pages. A data directory never crawled, with no ./config/sources.yaml,
+    says how to get a sources file."""
+    demo, elsewhere = tmp_path / "demo", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert mediarchive("demo", "--keep", demo, cwd=tmp_path).returncode == 0
+    listed = mediarchive("sources", "--json", "--data", demo / "data", cwd=elsewhere)
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert row["name"] == "demo-gazette" and row["pages_archived"] == 4
+    reindexed = mediarchive("reindex", "--data", demo / "data", cwd=elsewhere)
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert json.loads(mediarchive("sources", "--json", "--data", demo / "data", cwd=elsewhere).stdout)[0]["pages_archived"] == 4
+    none = mediarchive("sources", "--data", tmp_path / "never", cwd=elsewhere)
+    assert none.returncode == 2 and "mediarchive init" in none.stderr and "Traceback" not in none.stderr

@@ -30,9 +30,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 data_option = click.option(
     "--data", "data", metavar="DIR", help="Data directory (default: $MEDIARCHIVE_DATA, else ./data)."
 )
-config_option = click.option(
-    "--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True, help="Sources file."
-)
+CONFIG_HELP = "Sources file (default: the one the data directory was last crawled with, else ./config/sources.yaml)."
+config_option = click.option("--config", "config_path", metavar="FILE", default=None, help=CONFIG_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 page_timeout_option = click.option(
     "--page-timeout", "page_timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="SECONDS",
@@ -132,13 +131,40 @@ def open_index(data: str | None):
     return Index(datadir.index_path, readonly=True)
 
 
-def optional_config(config_path: str):
-    """The sources file, if the user named one or the default exists."""
+def config_file(config_path: str | None, data: str | None, *, required: bool = True) -> Path | None:
+    """The sources file a command uses: the one named with --config, else
+    the one the data directory was last crawled with (so that commands work
+    from any folder), else ./config/sources.yaml. None when there is none and
+    it is not ``required``; else a usage error that says how to get one."""
+    if config_path:
+        return Path(config_path)
+    remembered = DataDir.resolve(data).remembered_sources()
+    if remembered is not None:
+        return remembered
+    if Path(DEFAULT_CONFIG).is_file():
+        return Path(DEFAULT_CONFIG)
+    if not required:
+        return None
+    raise UsageError(
+        f"no sources file: {DataDir.resolve(data).root} was never crawled and there is no ./{DEFAULT_CONFIG};"
+        " give --config FILE, or make one with `mediarchive init`"
+    )
+
+
+def load_sources(config_path: str | None, data: str | None):
+    """The sources file's configuration (see :func:`config_file`) and its path."""
     from archive.sources import load_config
 
-    if config_path == DEFAULT_CONFIG and not Path(config_path).exists():
-        return None
-    return load_config(config_path)
+    path = config_file(config_path, data)
+    return load_config(path), path
+
+
+def optional_config(config_path: str | None, data: str | None = None):
+    """The sources file, if the user named one or one is found (:func:`config_file`)."""
+    from archive.sources import load_config
+
+    path = config_file(config_path, data, required=False)
+    return load_config(path) if path is not None else None
 
 
 def print_json(value: Any) -> None:

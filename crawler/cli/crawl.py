@@ -11,8 +11,8 @@ import click
 from archive.paths import DataDir
 from archive.errors import UsageError
 from crawler.cli.base import (
-    CONTEXT, config_option, data_option, fails_cleanly, json_option, main, page_timeout_option, print_json, print_warnings,
-    progress,
+    CONTEXT, config_option, data_option, fails_cleanly, json_option, load_sources, main, page_timeout_option, print_json,
+    print_warnings, progress,
 )
 
 
@@ -88,11 +88,10 @@ def crawl(
     Example:
         mediarchive crawl --config config/sources.yaml --source moonofalabama --data ./data
     """
-    from archive.sources import load_config
     from crawler import logsetup
     from crawler.run import routine_run
 
-    config = load_config(config_path)
+    config, config_path = load_sources(config_path, data)
     selected = config.select(list(sources))
     if not selected:
         raise UsageError(f"{config_path}: no enabled source to crawl")
@@ -106,6 +105,7 @@ def crawl(
         if len(check_date(since, "--since")) != 10:
             raise UsageError("--since: give a whole date, YYYY-MM-DD")
     datadir = DataDir.resolve(data)
+    datadir.remember_sources(config_path)  # `sources`, `cron`, `reindex` then find it from any folder
     interactive = sys.stderr.isatty()
     log_file = logsetup.configure(datadir.logs, log_level.upper(), interactive)
     overrides = {"LOG_LEVEL": log_level.upper(), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())}
@@ -151,11 +151,10 @@ def sources(config_path: str, data: str | None, as_json: bool) -> None:
     Example:
         mediarchive sources --json
     """
-    from archive.sources import load_config
     from archive.index.store import Index
     from archive.index.runs import source_status
 
-    config = load_config(config_path)
+    config, _ = load_sources(config_path, data)
     datadir = DataDir.resolve(data)
     index = Index(datadir.index_path, readonly=True) if datadir.index_path.exists() else None
     try:
@@ -209,9 +208,7 @@ def cron(every: str, config_path: str, data: str | None) -> None:
     }
     if every not in schedules:
         raise UsageError(f"--every: {every!r} is not one of {', '.join(schedules)}")
-    from archive.sources import load_config
-
-    load_config(config_path)  # a broken file is better found now than at 3 a.m.
+    _, config_path = load_sources(config_path, data)  # a broken file is better found now than at 3 a.m.
     program = Path(sys.executable).parent / "mediarchive"
     datadir = DataDir.resolve(data)
     click.echo(

@@ -11,12 +11,12 @@ import click
 from archive.errors import UsageError
 from archive.paths import DataDir
 from crawler.cli.base import (
-    CONTEXT, DEFAULT_CONFIG, data_option, fails_cleanly, main, optional_config, page_timeout_option, print_warnings, progress,
+    CONFIG_HELP, CONTEXT, data_option, fails_cleanly, main, optional_config, page_timeout_option, print_warnings, progress,
 )
 
 config_for_sources = click.option(
-    "--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
-    help="Sources file, to name the source of captures from other tools by domain (optional).",
+    "--config", "config_path", metavar="FILE", default=None,
+    help=f"{CONFIG_HELP} Optional: it names the source of captures by domain and holds each source's extraction rules.",
 )
 
 
@@ -55,7 +55,7 @@ def import_(
     if source is not None and not NAME_RE.match(source):
         raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
     datadir = DataDir.resolve(data)
-    with Ingest(datadir, config=optional_config(config_path), page_timeout=page_timeout, progress=progress) as ingest:
+    with Ingest(datadir, config=optional_config(config_path, data), page_timeout=page_timeout, progress=progress) as ingest:
         outcomes = ingest.import_files(list(warcs), source, trusted_roots)
         ingest.finish()
         report = ingest.report("import")
@@ -109,7 +109,7 @@ def reindex(from_records: bool, data: str | None, config_path: str, page_timeout
     if not datadir.warcs.is_dir():
         raise UsageError(f"{datadir.warcs}: no WARC directory to reindex")
     with Ingest(
-        datadir, config=optional_config(config_path), rebuild=True, from_records=from_records,
+        datadir, config=optional_config(config_path, data), rebuild=True, from_records=from_records,
         page_timeout=page_timeout, progress=progress,
     ) as ingest:
         stats = ingest.index_pending()

@@ -12,7 +12,7 @@ import click
 from archive.paths import DataDir
 from archive.errors import MediarchiveError, NotInIndex, UsageError
 from crawler.cli.base import (
-    CONTEXT, DEFAULT_CONFIG, ExampleLastCommand, data_option, fails_cleanly, json_option, main, open_index, optional_config, print_json,
+    CONTEXT, ExampleLastCommand, data_option, fails_cleanly, json_option, main, open_index, optional_config, print_json,
 )
 
 
@@ -204,8 +204,8 @@ def show(url: str, data: str | None, as_json: bool, as_html: bool) -> None:
 @click.option("--content-type", metavar="VALUE", help="The Content-Type header the page came with.")
 @click.option("--source", "source_name", metavar="NAME",
               help="The source whose rules apply (default: the source of the URL's domain, if any).")
-@click.option("--config", "config_path", metavar="FILE", default=DEFAULT_CONFIG, show_default=True,
-              help="Sources file, for the source's rules.")
+@click.option("--config", "config_path", metavar="FILE", default=None,
+              help="Sources file, for the source's rules (default: ./config/sources.yaml, if there is one).")
 @json_option
 @fails_cleanly
 def extract(
@@ -227,7 +227,7 @@ def extract(
     config = optional_config(config_path)
     if source_name is not None:
         if config is None:
-            raise UsageError(f"--source {source_name}: no sources file ({config_path}) to find it in")
+            raise UsageError(f"--source {source_name}: no sources file (give --config FILE) to find it in")
         config.source(source_name)  # unknown: one line naming the known ones
     elif config is not None:
         source_name = config.source_for_url(url)

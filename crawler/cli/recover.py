@@ -9,7 +9,9 @@ import click
 
 from archive.errors import UsageError
 from archive.paths import DataDir
-from crawler.cli.base import CONTEXT, config_option, data_option, fails_cleanly, main, page_timeout_option, print_warnings, progress
+from crawler.cli.base import (
+    CONTEXT, config_option, data_option, fails_cleanly, load_sources, main, page_timeout_option, print_warnings, progress,
+)
 
 @main.command(context_settings=CONTEXT)
 @config_option
@@ -61,11 +63,10 @@ def recover(
     from archive.mementos.memento import WAYBACK_CDX, archive_from_url
     from archive.mementos.select import bound
     from archive.search.search import check_date
-    from archive.sources import load_config
     from crawler import logsetup
     from crawler.recovery import recover_run
 
-    config = load_config(config_path)
+    config, config_path = load_sources(config_path, data)
     source = config.source(source_name)
     since = since or source.recover_since
     until = until or source.recover_until
@@ -74,6 +75,7 @@ def recover(
         raise UsageError(f"--since {since} is after --until {until}")
     archives = [archive_from_url(url) for url in (archive_urls or source.recover_archives or (WAYBACK_CDX,))]
     datadir = DataDir.resolve(data)
+    datadir.remember_sources(config_path)
     interactive = sys.stderr.isatty()
     log_file = logsetup.configure(datadir.logs, log_level.upper(), interactive)
     if interactive:
