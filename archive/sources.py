@@ -20,6 +20,7 @@ import yaml
 from archive.errors import ConfigError
 from archive.extract.rules import ExtractionRules
 from archive.index.schedule import DEFAULT_RECHECK, parse_schedule
+from archive.sourcelimits import limits_of
 from archive.urls import SCHEMES as URL_SCHEMES, TRACKING_QUERY, TRAILING_SLASH, UrlForm
 
 DEFAULT_USER_AGENT = "mediarchive (+https://github.com/mediarchive/mediarchive)"
@@ -42,6 +43,10 @@ class Source:
     max_pages: int | None = None
     delay: float = 2.0
     concurrency: int = 2
+    #: seconds a download may take (connection, head and body)
+    timeout: float = 60.0
+    #: bytes of a body archived at most: a longer one is cut there and marked truncated
+    max_body_size: int = 64 * 1024 * 1024
     user_agent: str = DEFAULT_USER_AGENT
     obey_robots: bool = True
     enabled: bool = True
@@ -286,22 +291,7 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             raise fail("language", f"{language!r} is not an ISO 639-1 code such as 'en' or 'ru'")
         values["language"] = language
 
-    max_pages = raw.get("max_pages")
-    if max_pages is not None:
-        if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
-            raise fail("max_pages", f"{max_pages!r} must be a positive whole number")
-        values["max_pages"] = max_pages
-
-    if "delay" in raw:
-        delay = raw["delay"]
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
-            raise fail("delay", f"{delay!r} must be a number of seconds, 0 or more")
-        values["delay"] = float(delay)
-    if "concurrency" in raw:
-        concurrency = raw["concurrency"]
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise fail("concurrency", f"{concurrency!r} must be a whole number, 1 or more")
-        values["concurrency"] = concurrency
+    values.update(limits_of(raw, fail))
     if "user_agent" in raw:
         agent = raw["user_agent"]
         if not isinstance(agent, str) or not agent.strip():
@@ -339,11 +329,6 @@ def _build_source(raw: dict[str, Any], label: str) -> Source:
             values[key] = raw[key]
     if "recheck" in raw:
         values["recheck"] = parse_schedule(_string_list(raw["recheck"], "recheck", fail), f"{label}: recheck")
-    if "routine_pages" in raw:
-        depth = raw["routine_pages"]
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-            raise fail("routine_pages", f"{depth!r} must be a whole number, 0 or more")
-        values["routine_pages"] = depth
     if raw.get("backfill") is not None:
         backfill = raw["backfill"]
         if not isinstance(backfill, dict) or set(backfill) - {"urls", "since"}:

@@ -30,6 +30,7 @@ from archive.index.segments import SegmentIndexer
 from archive.paths import DataDir
 from archive.resources import disk_full
 from archive.sources import Config, Source
+from crawler.failures import summary
 from crawler.middlewares.warccapture import warc_file_closed
 from crawler.spiders.source import ROLE_META, spider_class_for
 
@@ -66,6 +67,9 @@ class SourceReport:
     digest_mismatches: int = 0
     cdx_malformed: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
+    #: why requests failed, by cause (crawler.failures.cause_of), and bodies cut at max_body_size
+    causes: dict[str, int] = field(default_factory=dict)
+    truncated: int = 0
 
     @property
     def succeeded(self) -> bool:
@@ -78,7 +82,10 @@ class SourceReport:
             return None
         if self.finish_reason not in COMPLETED:
             return f"stopped: {self.finish_reason or 'did not start'}"
-        return "no page could be fetched" if not self.captured else "the site answered only errors"
+        causes = {cause: n for cause, n in self.causes.items() if cause != "dropped by a rule"}
+        answered = any(cause.startswith("HTTP ") for cause in causes)
+        problem = "the site answered only errors" if answered else "no page could be fetched"
+        return f"{problem}: {summary(causes)}" if causes else problem
 
 
 #: Under ``frontier/``: the scheduler's disk queues of the run going on.
@@ -330,4 +337,6 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
             key.removeprefix("archive/left_out/"): int(value)
             for key, value in stats.items() if key.startswith("archive/left_out/")
         },
+        causes={key.removeprefix("archive/cause/"): int(value) for key, value in stats.items() if key.startswith("archive/cause/")},
+        truncated=get("truncated"),
     )

@@ -18,8 +18,12 @@ DOWNLOAD_DELAY = 2.0
 RANDOMIZE_DOWNLOAD_DELAY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60  # a source's `timeout`
+# A body is archived up to ARCHIVE_MAX_BODY_SIZE (a source's `max_body_size`)
+# and marked WARC-Truncated there (crawler.middlewares.bodycap), not dropped
+# as Scrapy's DOWNLOAD_MAXSIZE would drop it: that one is off.
+ARCHIVE_MAX_BODY_SIZE = 64 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 0
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 # Scrapy's HTTP/1.1 handler, keeping each response's status line and header
 # lines as received, for the WARC capture to store them byte for byte.
@@ -69,6 +73,7 @@ EXTENSIONS = {
     # with a JOBDIR (ARCHIVE_QUEUE_DIR) it would replace the spider's ``state``,
     # what the archive holds, by a pickle of its own: the frontier journal resumes a crawl
     "scrapy.extensions.spiderstate.SpiderState": None,
+    "crawler.middlewares.bodycap.BodySizeCap": 100,
 }
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -81,7 +81,7 @@ def test_crawl_succeeds_with_a_summary(crawled):
     run, data, *_ = crawled
     assert run.returncode == 0, run.stdout + run.stderr[-3000:]
     line = next(l for l in run.stdout.splitlines() if l.startswith("local "))
-    assert line.rstrip().endswith("ok")
+    assert line.rstrip().endswith("ok (failed: HTTP 404 ×1, HTTP 500 ×1)")  # the site's two broken pages, named
     assert run.stdout.splitlines()[-1].startswith("run ")
     assert "Traceback" not in run.stderr
     log = (data.root / "logs" / "mediarchive.log").read_text()  # no terminal: the log goes to a file

@@ -288,6 +288,7 @@ class PreparedExchange:
     metadata: bytes | None
     revisit: RevisitOf | None = None
     memento_page: PageOfMemento | None = None  # archive.warc.memento_page
+    truncated: str | None = None  # WARC-Truncated: why the body stops short ("length": a size cap)
 
     def records(self, new_id: Callable[[], str], warcinfo_id: str) -> list[RecordSpec]:
         """response (or revisit), request and (if any) metadata records, in
@@ -295,6 +296,7 @@ class PreparedExchange:
         response_id = checked_id(new_id())
         protocol = [("WARC-Protocol", self.warc_protocol)] if self.warc_protocol else []
         response_extra = [("WARC-IP-Address", self.ip_address)] if self.ip_address else []
+        response_extra += [("WARC-Truncated", self.truncated)] if self.truncated else []
         first_type = "response"
         if self.revisit is not None:
             first_type = "revisit"

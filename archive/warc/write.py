@@ -230,6 +230,7 @@ class RollingWarcWriter:
         metadata: Sequence[tuple[str, str]] | None = None,
         revisit: RevisitOf | None = None,
         memento_of: tuple[str, datetime, Sequence[tuple[str, str]]] | None = None,
+        truncated: str | None = None,
     ) -> ExchangeLocations:
         """Write one HTTP exchange: response, request and (if ``metadata``) metadata records.
 
@@ -243,9 +244,10 @@ class RollingWarcWriter:
         socket, one line a bytes string without its ``\\n``: it is stored
         instead of one rebuilt from ``status``, ``reason`` and
         ``response_headers`` (:func:`~archive.warc.received_head.received_response_head`).
-        ``metadata`` is Heritrix-style ``name: value`` crawl facts; an
-        empty sequence writes no metadata record. Raises InvalidExchangeError
-        before writing anything if a value cannot be written as given.
+        ``metadata`` is Heritrix-style ``name: value`` crawl facts (none:
+        no metadata record); ``truncated``, the response's WARC-Truncated
+        (``length``: cut at a size cap, as Heritrix marks it). Raises
+        InvalidExchangeError before writing anything if a value cannot be written as given.
         """
         if self._closed:
             raise WriterClosedError("write_exchange() after close()")
@@ -267,6 +269,7 @@ class RollingWarcWriter:
             metadata=warc_fields(metadata) if metadata else None,
             revisit=revisit,
             memento_page=page_of_memento(memento_of, status, reason, http_version, body) if memento_of else None,
+            truncated=truncated,
         )
         locations = self.write_records(exchange.records)
         return ExchangeLocations(

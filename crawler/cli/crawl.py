@@ -89,6 +89,7 @@ def crawl(
         mediarchive crawl --config config/sources.yaml --source moonofalabama --data ./data
     """
     from crawler import logsetup
+    from crawler.failures import ROBOTS, summary
     from crawler.run import routine_run
 
     config, config_path = load_sources(config_path, data)
@@ -120,6 +121,11 @@ def crawl(
     click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")
     for source in report.sources:
         outcome = "ok" if source["succeeded"] else f"FAILED ({source['problem']})"
+        failed = {cause: n for cause, n in source["causes"].items() if cause not in ("dropped by a rule", ROBOTS)}
+        if source["succeeded"] and failed:
+            outcome += f" (failed: {summary(failed)})"
+        if source["truncated"]:
+            outcome += f" ({source['truncated']} body(ies) cut at max_body_size, marked WARC-Truncated)"
         if from_warc:
             outcome += f" (from WARC: {source['served_from_warc']} served, {source['missing_from_warc']} missing)"
         click.echo(

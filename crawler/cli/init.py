@@ -36,6 +36,8 @@ sources:
     # language: en                        # the outlet's language, a hint
     # timezone: Europe/Moscow             # for dates the site prints without one
     # max_pages: 5000                     # stop a run after this many pages
+    # timeout: 60                         # seconds one download may take
+    # max_body_size: 64MB                 # a longer body is archived up to it, marked WARC-Truncated
     # recheck: [1d, 7d, 30d]              # when a known article is fetched again, to catch edits and takedowns
     # requisites: true                    # stylesheets, images, fonts: replay shows the page as it looked
     # backfill:                           # `mediarchive crawl --backfill`: the outlet's archives

@@ -36,6 +36,7 @@ from archive.errors import DiskFull
 from archive.mementos.memento import Memento, digest_check, outlet_headers
 from archive.warc.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED, RevisitOf, payload_digest
 from archive.warc.write import RollingWarcWriter
+from crawler.middlewares.bodycap import TRUNCATED_META
 from crawler.rawhead import RAW_HEAD_META
 from crawler.spiders.source import MEMENTO_META, PREVIOUS_META, ROLE_META, NotArchived
 
@@ -204,6 +205,8 @@ class WarcCaptureMiddleware:
             self._disk_full(exc)
             raise NotArchived(f"not archived: {exc.message}") from None
         self.stats.inc_value(STAT.format("captured"))
+        if request.meta.pop(TRUNCATED_META, None):
+            self.stats.inc_value(STAT.format("truncated"))
         if revisit is not None:
             self.stats.inc_value(STAT.format("revisits"))
         if response.status < 400 and role != "robots":
@@ -215,6 +218,7 @@ class WarcCaptureMiddleware:
     def _write(
         self, request: Request, response: Response, metadata: list, revisit: RevisitOf | None, memento_of=None, received_head=None
     ) -> None:
+        cap = request.meta.get(TRUNCATED_META)  # the body went past the source's max_body_size: kept up to it
         self.writer.write_exchange(
             url=request.url,
             method=request.method,
@@ -225,7 +229,8 @@ class WarcCaptureMiddleware:
             protocol=response.protocol or "HTTP/1.1",
             response_headers=header_pairs(response.headers),
             received_head=received_head,
-            body=response.body,
+            body=response.body[:cap] if cap else response.body,
+            truncated="length" if cap else None,
             ip_address=str(response.ip_address) if response.ip_address else None,
             metadata=metadata,
             revisit=revisit,

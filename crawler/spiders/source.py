@@ -20,7 +20,6 @@ from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.selector import Selector
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.sources import Source
@@ -29,6 +28,7 @@ from archive.index.schedule import Known
 from crawler.discovery import (
     LinkFinder, Role, classify_entry, denied, feed_entries, in_domains, requisite_allowed, requisites_in, sitemap_entries,
 )
+from crawler.failures import count_failure
 
 ROLE_META = "archive_role"
 #: How many listing pages away from a seed a page is.
@@ -119,6 +119,9 @@ class SourceSpider(Spider):
             "AUTOTHROTTLE_ENABLED": source.delay > 0,
             "AUTOTHROTTLE_START_DELAY": max(source.delay, 0.01),
             "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
+            "DOWNLOAD_TIMEOUT": source.timeout,
+            "ARCHIVE_MAX_BODY_SIZE": source.max_body_size,
+            "DOWNLOAD_WARNSIZE": min(16 * 1024 * 1024, source.max_body_size),
             "USER_AGENT": source.user_agent,
             "ROBOTSTXT_OBEY": source.obey_robots,
         }
@@ -318,19 +321,7 @@ class SourceSpider(Spider):
         if failure.check(NotArchived):
             return  # counted and said once by the WARC capture; fetched again next run
         self._finish(request, request.meta)
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # robots.txt forbids it, or another rule dropped it: not a failure
-            self._count("skipped")
-            self.logger.info("%s: skipped %s: %s", self.name, request.url, failure.getErrorMessage())
-        elif failure.check(HttpError):
-            status = failure.value.response.status
-            self._count("failed")
-            self._count(f"failed/http_{status}")
-            self.logger.warning("%s: HTTP %s for %s (archived)", self.name, status, request.url)
-        else:
-            self._count("failed")
-            self._count(f"failed/{failure.type.__name__}")
-            self.logger.error("%s: cannot fetch %s: %s", self.name, request.url, failure.getErrorMessage() or failure.type.__name__)
+        count_failure(failure, self._count, self.logger, self.name)
 
     def _release_months(self, listed: set[str]) -> Iterator[Request]:
         """The backfill's monthly archive pages, once: those of the months the
