@@ -339,8 +339,11 @@ def test_crawl_from_warc_finds_everything_without_the_network(site, crawled, tmp
     finally:
         db.close()
     assert pages == 181 and own_files == 0  # indexed from the imported files; no WARC of its own
+    # captured by the crawl before, new to this archive in this run: counted so (issue 18, item 3)
+    assert int(re.search(r"ok, (\d+) new,", run.stdout.splitlines()[-1]).group(1)) >= 181
     again = mediarchive(*args)  # the same files again: not imported twice
     assert again.returncode == 0
+    assert ", 0 new," in again.stdout.splitlines()[-1]
     assert len(list((tmp_path / "data" / "warcs").rglob("*.warc.gz"))) == len(files)
 
 

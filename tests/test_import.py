@@ -132,3 +132,31 @@ def test_a_wacz_of_the_first_format_version_is_imported(archive):
     assert valid.error is None and valid.result.captures == 1
     (invalid,) = import_wacz(data, indexer, folder / "invalid_example_1.wacz")
     assert invalid.error and "no usable digest" in invalid.error
+
+
+def test_an_import_counts_what_it_brought_and_says_when_it_brought_nothing(tmp_path):
+    """Counts that add up (issue 18, item 3): an import of pages captured
+    years ago reports them new in its run; the same file again says it is in
+    the archive already and that nothing new was imported."""
+    import subprocess
+    import sys
+
+    from archive.index.runs import human_size
+
+    path = WARC_DATA / "warcio" / "example-iana.org-chunked.warc"
+
+    def run():
+        done = subprocess.run([sys.executable, "-m", "crawler.cli", "import", str(path), "--data", str(tmp_path / "data")],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(sorted((tmp_path / "data" / "runs").glob("*import*.json"))[-1].read_text())
+        return done.stdout, report
+
+    first, report = run()
+    assert "imported 1 of 1 file(s)" in first and report["indexed"]["pages"] == 1
+    assert report["changes"]["new"] == 1  # captured in 2014, new to this archive in this run
+    again, report = run()
+    assert "already in the archive" in again and "imported 0 of 1 file(s) (1 already in the archive: nothing new)" in again
+    assert report["changes"]["new"] == 0
+    assert [human_size(n) for n in (0, 1, 999, 48_213, 10_700_000, 2_400_000_000)] == [
+        "0 bytes", "1 byte", "999 bytes", "48 KB", "10.7 MB", "2.4 GB"]

@@ -173,7 +173,8 @@ class Ingest:
         report.warnings = [*self.warnings, *report.warnings]
         index = self.index or Index(self.data.index_path)
         try:
-            report.changes = changes_since(index, report.started)
+            # a rebuild's events are all made anew: only those after its start are its own
+            report.changes = changes_since(index, report.started, None if self.rebuild else self.stats.indexed_files)
         finally:
             if index is not self.index:
                 index.close()

@@ -39,13 +39,34 @@ class RunReport:
         layout = f"; {drifted[0]}" + (f" (and {len(drifted) - 1} more)" if len(drifted) > 1 else "") if drifted else ""
         return (
             f"run {self.started}: {ok}/{len(self.sources)} source(s) ok, {change}, "
-            f"{self.warc_bytes / 1e6:.1f} MB written in {self.duration_s or 0:.0f} s{failed}{layout}"
+            f"{human_size(self.warc_bytes)} written in {self.duration_s or 0:.0f} s{failed}{layout}"
         )
 
 
-def changes_since(index: Index, since: str) -> dict[str, int]:
+def human_size(size: int) -> str:
+    """``312 bytes``, ``48 KB``, ``10.7 MB``, ``2.4 GB`` (powers of 1000):
+    a run that wrote only revisits says what it wrote, not ``0.0 MB``."""
+    if size < 1000:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    if size < 1e6:
+        return f"{size / 1e3:.0f} KB"
+    if size < 1e9:
+        return f"{size / 1e6:.1f} MB"
+    return f"{size / 1e9:.1f} GB"
+
+
+def changes_since(index: Index, since: str, files: list[str] | None = None) -> dict[str, int]:
+    """The events a run brought: those at or after its start, and those of
+    the captures in ``files``, the files it indexed (an import or a
+    ``--from-warc`` crawl brings pages captured long before it ran)."""
     counts = {"new": 0, "edited": 0, "removed": 0, "restored": 0}
-    for event, count in index.db.execute("SELECT event, count(*) FROM page_events WHERE at >= ? GROUP BY event", [since]):
+    where, params = "at >= ?", [since]
+    if files:
+        index.db.execute("CREATE TEMP TABLE IF NOT EXISTS run_files (name TEXT PRIMARY KEY)")
+        index.db.execute("DELETE FROM run_files")
+        index.db.conn.executemany("INSERT OR IGNORE INTO run_files VALUES (?)", [(name,) for name in files])
+        where += " OR record_id IN (SELECT record_id FROM captures WHERE warc_file IN (SELECT name FROM run_files))"
+    for event, count in index.db.execute(f"SELECT event, count(*) FROM page_events WHERE {where} GROUP BY event", params):
         counts[event] = count
     return counts
 

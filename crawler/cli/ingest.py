@@ -75,7 +75,9 @@ def import_(
         )
     print_warnings(report)
     failed = sum(1 for outcome in outcomes if outcome.error)
-    click.echo(f"imported {len(outcomes) - failed} of {len(outcomes)} file(s)")
+    already = sum(1 for outcome in outcomes if outcome.result is not None and outcome.result.skipped)
+    held = f" ({already} already in the archive: nothing new)" if already else ""
+    click.echo(f"imported {len(outcomes) - failed - already} of {len(outcomes)} file(s){held}")
     if failed:
         sys.exit(1)
 
