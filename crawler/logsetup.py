@@ -49,5 +49,8 @@ def configure(logs_dir: Path, level: str, interactive: bool) -> Path | None:
             path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
         )
     handler.setFormatter(formatter)
+    # the level is the handler's, not only the root's: Scrapy sets its own
+    # loggers to DEBUG (dictConfig), which a root level alone does not hold back
+    handler.setLevel(level)
     root.addHandler(handler)
     return path

@@ -112,6 +112,7 @@ def crawl(
     overrides = {"LOG_LEVEL": log_level.upper(), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())}
     if interactive:
         overrides["LOGSTATS_INTERVAL"] = 15.0
+        overrides["STATS_DUMP"] = log_level.lower() == "debug"  # the summary below says it; the dump is for debugging
         click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
     report = routine_run(
         config, selected, datadir, settings_overrides=overrides, recheck=recheck, from_warc=from_warc,

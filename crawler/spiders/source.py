@@ -275,7 +275,7 @@ class SourceSpider(Spider):
     @finishes
     def parse_requisite(self, response: Response) -> Iterator[Request]:
         """A stylesheet, image or script: archived, nothing to follow."""
-        return iter(())
+        yield from ()
 
     @finishes
     def parse_feed(self, response: Response) -> Iterator[Request]:
