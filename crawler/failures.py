@@ -26,7 +26,10 @@ def count_failure(
     log it: robots.txt or another rule dropping a request is a skip, not a
     failure; an HTTP error status was archived; anything else never got a
     response."""
+    from crawler.spiders.source import ROLE_META  # the spider's module imports this one
+
     request = failure.request
+    role = request.meta.get(ROLE_META) or "other"
     cause = cause_of(failure)
     count(f"cause/{cause}")  # the summary names the causes
     if failure.check(IgnoreRequest) and not failure.check(HttpError):
@@ -35,10 +38,12 @@ def count_failure(
     elif failure.check(HttpError):
         status = failure.value.response.status
         count("failed")
+        count(f"failed/role/{role}")
         count(f"failed/http_{status}")
         logger.warning("%s: HTTP %s for %s (archived)", name, status, request.url)
     else:
         count("failed")
+        count(f"failed/role/{role}")
         count(f"failed/{failure.type.__name__}")
         logger.error("%s: cannot fetch %s: %s (%s)", name, request.url, cause, failure.getErrorMessage() or failure.type.__name__)
 

@@ -70,6 +70,9 @@ class SourceReport:
     #: why requests failed, by cause (crawler.failures.cause_of), and bodies cut at max_body_size
     causes: dict[str, int] = field(default_factory=dict)
     truncated: int = 0
+    #: captures and failures by the request's role: article, requisite, listing, feed, sitemap, robots, other
+    captured_by_role: dict[str, int] = field(default_factory=dict)
+    failed_by_role: dict[str, int] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -339,4 +342,10 @@ def _report(name: str, stats: Mapping[str, Any]) -> SourceReport:
         },
         causes={key.removeprefix("archive/cause/"): int(value) for key, value in stats.items() if key.startswith("archive/cause/")},
         truncated=get("truncated"),
+        captured_by_role=_by_prefix(stats, "archive/captured/role/"),
+        failed_by_role=_by_prefix(stats, "archive/failed/role/"),
     )
+
+
+def _by_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {key.removeprefix(prefix): int(value) for key, value in stats.items() if key.startswith(prefix)}

@@ -70,7 +70,7 @@ def crawled(site, tmp_path_factory):
     config = root / "sources.yaml"
     config.write_text(sources_yaml(site))
     data = DataDir(root / "data")
-    run = mediarchive("crawl", "--config", str(config), "--data", str(data.root), "--log-level", "WARNING")
+    run = mediarchive("crawl", "--config", str(config), "--data", str(data.root))  # the default level, INFO
     db = sqlite3.connect(data.index_path)
     db.row_factory = sqlite3.Row
     yield run, data, db, config
@@ -86,6 +86,7 @@ def test_crawl_succeeds_with_a_summary(crawled):
     assert "Traceback" not in run.stderr
     log = (data.root / "logs" / "mediarchive.log").read_text()  # no terminal: the log goes to a file
     assert "Traceback" not in log and "Spider closed (finished)" in log
+    assert " DEBUG: " not in log  # the level holds for Scrapy's loggers too
     (report,) = (data.root / "runs").glob("*.json")
     assert json.loads(report.read_text())["sources"][0]["succeeded"] is True
 

@@ -165,3 +165,15 @@ def test_the_readmes_list_of_source_keys_is_the_loaders():
     listed = {key for item in top_level.split(";") for key in re.findall(r"`([a-z_]+)", item.split(".")[0])}
     assert listed <= _KNOWN_KEYS, sorted(listed - _KNOWN_KEYS)
     assert len(listed) > 25
+
+
+def test_articles_requisites_and_the_rest_are_counted_apart(crawled):
+    """Counts that add up (issue 18, item 3): a column each for articles
+    (found/archived/failed), requisites and the other pages (archived/failed),
+    and a line that says what the numbers mean."""
+    _, run, lines = crawled
+    assert lines["big"].split()[1:4] == ["1/1/0", "0/0", "2/0"], lines["big"]  # robots.txt and the listing
+    assert lines["missing"].split()[1:4] == ["0/0/0", "0/0", "2/1"], lines["missing"]  # its 404 listing: archived, failed
+    header = next(line for line in run.stdout.splitlines() if line.startswith("source "))
+    assert header.split() == ["source", "articles", "requisites", "other", "result"]
+    assert "articles: found/archived/failed (found: article URLs this run knew of" in run.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import logging
+import textwrap
 from pathlib import Path
 
 import click
@@ -119,7 +120,7 @@ def crawl(
         backfill=backfill, since=since, index=not no_index, page_timeout=page_timeout,
         progress=progress if interactive else logging.getLogger("mediarchive").info,
     )
-    click.echo(f"{'source':<24} {'found':>7} {'captured':>9} {'revisits':>9} {'failed':>7}  result")
+    click.echo(f"{'source':<24} {'articles':>16} {'requisites':>13} {'other':>10}  result")
     for source in report.sources:
         outcome = "ok" if source["succeeded"] else f"FAILED ({source['problem']})"
         failed = {cause: n for cause, n in source["causes"].items() if cause not in ("dropped by a rule", ROBOTS)}
@@ -129,10 +130,18 @@ def crawl(
             outcome += f" ({source['truncated']} body(ies) cut at max_body_size, marked WARC-Truncated)"
         if from_warc:
             outcome += f" (from WARC: {source['served_from_warc']} served, {source['missing_from_warc']} missing)"
-        click.echo(
-            f"{source['name']:<24} {source['found']:>7} {source['captured']:>9} {source['revisits']:>9}"
-            f" {source['failed']:>7}  {outcome}"
-        )
+        captured, failed = source["captured_by_role"], source["failed_by_role"]
+        others = sum(n for role, n in captured.items() if role not in ("article", "requisite"))
+        others_failed = sum(n for role, n in failed.items() if role not in ("article", "requisite"))
+        articles = f"{source['articles_found']}/{captured.get('article', 0)}/{failed.get('article', 0)}"
+        requisites = f"{captured.get('requisite', 0)}/{failed.get('requisite', 0)}"
+        click.echo(f"{source['name']:<24} {articles:>16} {requisites:>13} {f'{others}/{others_failed}':>10}  {outcome}")
+    click.echo(textwrap.fill(
+        "articles: found/archived/failed (found: article URLs this run knew of; archived: captures, revisits"
+        " included; failed: no answer, or an HTTP error, itself archived); requisites (stylesheets, images, fonts,"
+        " scripts) and other (listings, feeds, sitemaps, robots.txt): archived/failed",
+        100, initial_indent="  ", subsequent_indent="  ",
+    ))
     for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
     print_warnings(report)

@@ -205,6 +205,7 @@ class WarcCaptureMiddleware:
             self._disk_full(exc)
             raise NotArchived(f"not archived: {exc.message}") from None
         self.stats.inc_value(STAT.format("captured"))
+        self.stats.inc_value(STAT.format(f"captured/role/{role or 'other'}"))  # articles, requisites, the rest: apart
         if request.meta.pop(TRUNCATED_META, None):
             self.stats.inc_value(STAT.format("truncated"))
         if revisit is not None:
