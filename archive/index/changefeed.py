@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
-from archive.index.history import versions_of
+from archive.index.history import changes, versions_of
 from archive.index.textdiff import word_diff
 
 #: The newest entries a feed holds (a reader keeps what it has seen).
@@ -35,19 +35,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 def events(index: Any, *, since: str | None = None, sources: tuple[str, ...] = (), limit: int = DEFAULT_LIMIT) -> list[dict]:
     """The newest ``limit`` events at or after ``since``, newest first, each
     with the page's current title and, for an edit, the versions it joins."""
-    where, params = [], []
-    if since:
-        where.append("e.at >= ?")
-        params.append(since)
-    if sources:
-        where.append(f"e.source IN ({', '.join('?' for _ in sources)})")
-        params.extend(sources)
-    rows = index.query(
-        "SELECT e.source, e.event, e.at, e.url, e.detail, e.record_id, p.title FROM page_events e"
-        " LEFT JOIN pages p ON p.url = e.url"
-        f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY e.at DESC, e.id DESC LIMIT ?",
-        [*params, limit],
-    )
+    rows = changes(index, since=since, sources=sources, newest_first=True, limit=limit)
     for row in rows:
         row["versions"] = None
         if row["event"] == "edited":

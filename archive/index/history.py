@@ -160,9 +160,12 @@ def events_of(index: Any, url: str) -> list[dict[str, Any]]:
     )
 
 
-def changes(index: Any, *, since: str | None = None, sources: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def changes(
+    index: Any, *, since: str | None = None, sources: tuple[str, ...] = (), newest_first: bool = False, limit: int = -1,
+) -> list[dict[str, Any]]:
     """Events (new, edited, removed, restored) at or after ``since``, by
-    source then time, each with the page's current title."""
+    source then time (or, ``newest_first``, the newest ``limit`` of all),
+    each with the page's current title."""
     where, params = [], []
     if since:
         where.append("e.at >= ?")
@@ -170,9 +173,10 @@ def changes(index: Any, *, since: str | None = None, sources: tuple[str, ...] = 
     if sources:
         where.append(f"e.source IN ({', '.join('?' for _ in sources)})")
         params.extend(sources)
+    order = "e.at DESC, e.id DESC" if newest_first else "e.source, e.at, e.id"
     return index.query(
         "SELECT e.source, e.event, e.at, e.url, p.title, e.detail, e.record_id"
         " FROM page_events e LEFT JOIN pages p ON p.url = e.url"
-        f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY e.source, e.at, e.id",
-        params,
+        f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {order} LIMIT ?",
+        [*params, limit],
     )

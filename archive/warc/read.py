@@ -114,7 +114,11 @@ def iter_records(path: str | Path, *, start: int = 0) -> Iterator[CaptureRecord]
 
 def read_record(path: str | Path, offset: int, length: int) -> CaptureRecord:
     """The single record at (offset, length) of a file."""
-    path = Path(path)
+    return _parse_record(Path(path), _record_bytes(path, offset, length), offset)
+
+
+def _record_bytes(path: str | Path, offset: int, length: int) -> bytes:
+    """The ``length`` bytes at ``offset`` of a file: one whole record, or WarcReadError."""
     try:
         with open(path, "rb") as fh:
             fh.seek(offset)
@@ -123,6 +127,10 @@ def read_record(path: str | Path, offset: int, length: int) -> CaptureRecord:
         raise WarcReadError(f"{path}: cannot open: {exc.strerror or exc}") from None
     if len(data) != length:
         raise WarcReadError(f"{path}: no whole record at offset {offset} (file too short)")
+    return data
+
+
+def _parse_record(path: Path, data: bytes, offset: int) -> CaptureRecord:
     iterator = ArchiveIterator(io.BytesIO(data), arc2warc=True, check_digests=False)
     try:
         for record in iterator:
@@ -141,12 +149,7 @@ def read_block(path: str | Path, offset: int, length: int) -> bytes | None:
     its Content-Length. Anything else is read by :func:`read_record`."""
     if length <= 0:
         raise WarcReadError(f"{path}: no record of length {length} at offset {offset}")
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            data = fh.read(length)
-    except OSError as exc:
-        raise WarcReadError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    data = _record_bytes(path, offset, length)
     if data[:2] == b"\x1f\x8b":
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
@@ -157,7 +160,7 @@ def read_block(path: str | Path, offset: int, length: int) -> bytes | None:
         size = _content_length(head) if blank and inflate.eof and head.startswith(b"WARC/") else None
         if size is not None and size <= MAX_BODY and rest[size:] == b"\r\n\r\n":
             return rest[:size]
-    return read_record(path, offset, length).raw_body
+    return _parse_record(Path(path), data, offset).raw_body  # the bytes read once, parsed by warcio
 
 
 def _content_length(head: bytes) -> int | None:
