@@ -1,5 +1,8 @@
-"""Where a run's log goes: the terminal when there is one, else a rotating
-file in ``DATA/logs/`` (cron), with only the run's summary on stdout."""
+"""Where a run's log goes: always a rotating file in ``DATA/logs/``, at the
+level asked for (INFO unless told); on a terminal also the terminal, at
+WARNING unless a level was asked for, above the live progress display
+(:mod:`crawler.progress`). Off a terminal (cron) stdout gets only the
+progress lines and the run's summary."""
 
 from __future__ import annotations
 
@@ -31,26 +34,45 @@ LOG_FILE_BYTES = 10_000_000
 LOG_FILE_BACKUPS = 5
 
 
-def configure(logs_dir: Path, level: str, interactive: bool) -> Path | None:
-    """Send log records to stderr (interactive) or to ``logs_dir/mediarchive.log``.
-    Returns the log file's path, if one is used."""
+class _Terminal(logging.StreamHandler):
+    """stderr as it is when a record is written: under a live display, the
+    proxy through which rich prints the line above the display."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        import sys
+
+        return sys.stderr
+
+
+#: The log file's level when none is asked for, and the terminal's.
+FILE_LEVEL = "INFO"
+TERMINAL_LEVEL = "WARNING"
+
+
+def configure(logs_dir: Path, level: str | None, interactive: bool) -> Path:
+    """Send log records to ``logs_dir/mediarchive.log`` at ``level`` (INFO
+    when None) and, when ``interactive``, to stderr at ``level`` (WARNING
+    when None). Returns the log file's path."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    root.setLevel(level)
     formatter = logging.Formatter(LOG_FORMAT)
+    logs_dir.mkdir(parents=True, exist_ok=True)  # a full disk: DiskFull, by the caller
+    path = logs_dir / "mediarchive.log"
+    handlers: list[tuple[logging.Handler, str]] = [
+        (_LogFile(path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"), level or FILE_LEVEL),
+    ]
     if interactive:
-        handler: logging.Handler = logging.StreamHandler()
-        path = None
-    else:
-        logs_dir.mkdir(parents=True, exist_ok=True)  # a full disk: DiskFull, by the caller
-        path = logs_dir / "mediarchive.log"
-        handler = _LogFile(
-            path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
-        )
-    handler.setFormatter(formatter)
-    # the level is the handler's, not only the root's: Scrapy sets its own
-    # loggers to DEBUG (dictConfig), which a root level alone does not hold back
-    handler.setLevel(level)
-    root.addHandler(handler)
+        handlers.append((_Terminal(), level or TERMINAL_LEVEL))
+    for handler, handler_level in handlers:
+        handler.setFormatter(formatter)
+        # the level is the handler's, not only the root's: Scrapy sets its own
+        # loggers to DEBUG (dictConfig), which a root level alone does not hold back
+        handler.setLevel(handler_level)
+        root.addHandler(handler)
+    root.setLevel(min(logging.getLevelName(handler_level) for _, handler_level in handlers))
     return path

@@ -20,6 +20,7 @@ from archive.mementos.held import HeldCopies, known_urls
 from archive.mementos.memento import Archive
 from archive.paths import DataDir
 from archive.sources import Config, Source
+from crawler.progress import CrawlDisplay
 from crawler.run import crawl_and_index, crawler_settings
 from crawler.spiders.recover import recover_spider_class
 
@@ -43,6 +44,7 @@ def recover_run(
     settings_overrides: Mapping[str, Any] | None = None,
     page_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
+    display: CrawlDisplay | None = None,
 ) -> RunReport:
     """Recover ``source``'s article captures from ``archives`` between
     ``since`` and ``until`` (``YYYY[-MM[-DD]]``); blocks. Raises
@@ -69,7 +71,7 @@ def recover_run(
             overrides.setdefault("ARCHIVE_SOURCES_FILE", str(Path(config.path).resolve()))
         settings = crawler_settings(datadir.warcs, overrides)
         reports = crawl_and_index(
-            ingest, report, [source], settings, None, index=True, spider_for=recover_spider_class,
+            ingest, report, [source], settings, None, index=True, spider_for=recover_spider_class, display=display,
             archives=tuple(archives), domains=source.recover_domains, since=since, until=until,
             is_held=HeldCopies(ingest.index, source.name), known_urls=known_urls(ingest.index, source.name),
         )

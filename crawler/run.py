@@ -32,6 +32,7 @@ from archive.resources import disk_full
 from archive.sources import Config, Source
 from crawler.failures import summary
 from crawler.middlewares.warccapture import warc_file_closed
+from crawler.progress import CrawlDisplay
 from crawler.spiders.source import ROLE_META, spider_class_for
 
 HANDLER = "crawler.fromwarc.WarcReplayDownloadHandler"
@@ -120,6 +121,7 @@ def run_crawl(
     on_first_article: Callable[[], None] | None = None,
     on_warc_closed: Callable[[Path], None] | None = None,
     spider_for: Callable[[Source], type] = spider_class_for,
+    display: CrawlDisplay | None = None,
     **spider_arguments: Any,
 ) -> tuple[list[SourceReport], int | None]:
     """Crawl every source to its end (blocks); one report per source, and
@@ -129,7 +131,8 @@ def run_crawl(
     (the indexer starts its extraction workers then: a run that fetches no
     article, such as a recheck of an unchanged site, starts none);
     ``on_warc_closed`` with the path of each WARC segment closed;
-    ``spider_for`` gives each source's spider class (the crawl's, or ``recover``'s)."""
+    ``spider_for`` gives each source's spider class (the crawl's, or ``recover``'s);
+    ``display`` shows the crawl as it goes (:mod:`crawler.progress`)."""
     settings = settings.copy()
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # our handlers: crawler.logsetup
     process = _CrawlerProcess(settings)
@@ -144,9 +147,14 @@ def run_crawl(
         crawlers.append((source, crawler))
         process.crawl(crawler, state=(states or {}).get(source.name), **spider_arguments)
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    if display is not None:
+        display.watch([(source.name, crawler) for source, crawler in crawlers])
+        display.start()
     try:
         process.start()
     finally:
+        if display is not None:
+            display.stop()
         for signum, handler in handlers.items():  # Scrapy's are for the crawl only
             signal.signal(signum, handler)
     return [_report(source.name, crawler.stats.get_stats()) for source, crawler in crawlers], process.stopped_by
@@ -198,6 +206,7 @@ def routine_run(
     index: bool = True,
     page_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
+    display: CrawlDisplay | None = None,
 ) -> RunReport:
     """One run, as cron starts it, through the one way in
     (:class:`~archive.index.ingest.Ingest`): lock the data directory, mend
@@ -248,7 +257,7 @@ def routine_run(
         settings = crawler_settings(datadir.warcs, overrides)
         reports = crawl_and_index(
             ingest, report, sources, settings, states, index=index and not from_warc,
-            backfill=backfill, since=since,
+            backfill=backfill, since=since, display=display,
         )
         if index:
             ingest.index_pending()
@@ -268,6 +277,7 @@ def crawl_and_index(
     *,
     index: bool,
     spider_for: Callable[[Source], type] = spider_class_for,
+    display: CrawlDisplay | None = None,
     **spider_arguments: Any,
 ) -> list[SourceReport]:
     """Crawl (:func:`run_crawl`) with, when ``index``, an indexer process
@@ -281,6 +291,7 @@ def crawl_and_index(
             on_first_article=segments.warm_up if segments else None,
             on_warc_closed=segments.closed if segments else None,
             spider_for=spider_for,
+            display=display,
             **spider_arguments,
         )
         if settings.get("ARCHIVE_QUEUE_DIR"):

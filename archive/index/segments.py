@@ -142,6 +142,7 @@ def _serve(ingest: Ingest, conn: Connection, parent: int) -> None:
         try:
             index = Index(ingest.data.index_path)  # its own connection: the run's is never used here
             indexer = ingest.new_indexer(index)
+            indexer.progress = logger.info  # the log's: the terminal is the crawl's live table
         except Exception as exc:  # noqa: BLE001 - handed to the run, raised there
             error = _handed_on(exc, ingest)
         while (message := conn.recv()) != _STOP:

@@ -15,6 +15,7 @@ from crawler.cli.base import (
     CONTEXT, config_option, data_option, fails_cleanly, json_option, load_sources, main, page_timeout_option, print_json,
     print_warnings, progress,
 )
+from crawler.cli.runview import crawl_display, log_level_option, progress_interval_option, scrapy_log_settings
 
 
 @main.command(context_settings=CONTEXT)
@@ -38,13 +39,8 @@ from crawler.cli.base import (
     "--no-index", "no_index", is_flag=True,
     help="Capture only: write WARC files, extract and index nothing (the next run without it indexes them first).",
 )
-@click.option(
-    "--log-level",
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    default="INFO",
-    show_default=True,
-    help="Detail of the log (the terminal, or DATA/logs/mediarchive.log when run without one).",
-)
+@log_level_option
+@progress_interval_option
 @page_timeout_option
 @fails_cleanly
 def crawl(
@@ -56,7 +52,8 @@ def crawl(
     since: str | None,
     from_warc: tuple[Path, ...],
     no_index: bool,
-    log_level: str,
+    log_level: str | None,
+    progress_interval: float,
     page_timeout: float,
 ) -> None:
     """Crawl sources into WARC files, then index what was captured.
@@ -67,7 +64,11 @@ def crawl(
     for a re-check (conditionally: unchanged pages are stored as revisits).
     One run at a time per data directory; a run interrupted, even by SIGKILL,
     is mended and resumed by the next. Prints a summary per source and one
-    line for the run; the full report is in DATA/runs/. Exits 0 only when
+    line for the run; the full report is in DATA/runs/, the log in
+    DATA/logs/mediarchive.log. On a terminal a live table shows, per source,
+    the URLs found, pages fetched, requests queued, failures and pages/s;
+    without one (cron), a line per source every --progress-interval
+    seconds. Exits 0 only when
     every source succeeded, 3 when another run holds the data directory.
 
     A routine run follows a source's listing pages to `routine_pages` (5)
@@ -109,16 +110,15 @@ def crawl(
     datadir = DataDir.resolve(data)
     datadir.remember_sources(config_path)  # `sources`, `cron`, `reindex` then find it from any folder
     interactive = sys.stderr.isatty()
-    log_file = logsetup.configure(datadir.logs, log_level.upper(), interactive)
-    overrides = {"LOG_LEVEL": log_level.upper(), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())}
+    log_file = logsetup.configure(datadir.logs, log_level, interactive)
+    overrides = {**scrapy_log_settings(log_level), "ARCHIVE_SOURCES_FILE": str(Path(config_path).resolve())}
     if interactive:
-        overrides["LOGSTATS_INTERVAL"] = 15.0
-        overrides["STATS_DUMP"] = log_level.lower() == "debug"  # the summary below says it; the dump is for debugging
         click.echo(f"crawling {len(selected)} source(s): {', '.join(s.name for s in selected)} -> {datadir.warcs}", err=True)
     report = routine_run(
         config, selected, datadir, settings_overrides=overrides, recheck=recheck, from_warc=from_warc,
         backfill=backfill, since=since, index=not no_index, page_timeout=page_timeout,
         progress=progress if interactive else logging.getLogger("mediarchive").info,
+        display=crawl_display(interactive, progress_interval),
     )
     click.echo(f"{'source':<24} {'articles':>16} {'requisites':>13} {'other':>10}  result")
     for source in report.sources:
@@ -145,7 +145,7 @@ def crawl(
     for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
     print_warnings(report)
-    click.echo(report.summary_line() + (f" (log: {log_file})" if log_file else ""))
+    click.echo(f"{report.summary_line()} (log: {log_file})")
     sys.exit(report.exit_code)
 
 

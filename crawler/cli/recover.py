@@ -12,6 +12,7 @@ from archive.paths import DataDir
 from crawler.cli.base import (
     CONTEXT, config_option, data_option, fails_cleanly, load_sources, main, page_timeout_option, print_warnings, progress,
 )
+from crawler.cli.runview import crawl_display, log_level_option, progress_interval_option, scrapy_log_settings
 
 @main.command(context_settings=CONTEXT)
 @config_option
@@ -28,15 +29,14 @@ from crawler.cli.base import (
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds to wait for an archive's answer before trying again.")
 @data_option
-@click.option(
-    "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False), default="INFO",
-    show_default=True, help="Detail of the log (the terminal, or DATA/logs/mediarchive.log when run without one).",
-)
+@log_level_option
+@progress_interval_option
 @page_timeout_option
 @fails_cleanly
 def recover(
     config_path: str, source_name: str, since: str | None, until: str | None, archive_urls: tuple[str, ...],
-    delay: float, timeout: float, data: str | None, log_level: str, page_timeout: float,
+    delay: float, timeout: float, data: str | None, log_level: str | None, progress_interval: float,
+    page_timeout: float,
 ) -> None:
     """Recover a source's articles from public web archives.
 
@@ -77,7 +77,7 @@ def recover(
     datadir = DataDir.resolve(data)
     datadir.remember_sources(config_path)
     interactive = sys.stderr.isatty()
-    log_file = logsetup.configure(datadir.logs, log_level.upper(), interactive)
+    log_file = logsetup.configure(datadir.logs, log_level, interactive)
     if interactive:
         click.echo(
             f"recovering {source.name} ({', '.join(source.recover_domains)}) from {', '.join(a.name for a in archives)}",
@@ -85,8 +85,9 @@ def recover(
         )
     report = recover_run(
         config, source, datadir, archives, since=since, until=until, delay=delay, timeout=timeout,
-        settings_overrides={"LOG_LEVEL": log_level.upper(), **({"LOGSTATS_INTERVAL": 15.0} if interactive else {})},
-        page_timeout=page_timeout, progress=progress if interactive else logging.getLogger("mediarchive").info,
+        settings_overrides=scrapy_log_settings(log_level), page_timeout=page_timeout,
+        progress=progress if interactive else logging.getLogger("mediarchive").info,
+        display=crawl_display(interactive, progress_interval),
     )
     for entry in report.sources:
         outcome = "ok" if entry["succeeded"] else f"FAILED ({entry['problem']})"
@@ -103,5 +104,5 @@ def recover(
     for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
     print_warnings(report)
-    click.echo(report.summary_line().replace("source(s) ok", "source(s) recovered") + (f" (log: {log_file})" if log_file else ""))
+    click.echo(report.summary_line().replace("source(s) ok", "source(s) recovered") + f" (log: {log_file})")
     sys.exit(report.exit_code)
