@@ -20,7 +20,7 @@ from pathlib import Path
 
 from archive.extract.sniff import is_html
 from archive.extract.job import extract_job as _extract_job
-from archive.index.indexer import is_warc_name
+from archive.warc.names import is_warc_name
 from archive.warc.read import iter_records
 
 

@@ -5,6 +5,7 @@ sources file, and what no output may hold."""
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -56,3 +57,28 @@ def kill_group(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     process.wait(timeout=30)
+
+
+def on_a_terminal(*args: str | Path, timeout: float = 180) -> tuple[int, str, str]:
+    """(exit code, what the terminal shows, stdout) of `mediarchive ARGS`
+    run with its stderr on a terminal (a pty) and its stdout a pipe."""
+    leader, follower = pty.openpty()
+    try:
+        run = subprocess.run(cli(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                             timeout=timeout, check=False)
+        os.close(follower)
+        follower = -1
+        written = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            written += chunk
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    return run.returncode, written.decode("utf-8", "replace"), run.stdout.decode("utf-8", "replace")

@@ -7,16 +7,14 @@ summary."""
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.demo import demo_site, demo_sources_yaml
+from tests.commands import cli, on_a_terminal
 
 #: A terminal's control sequences (colours, cursor moves of the live table).
 CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
@@ -26,34 +24,14 @@ def crawl(tmp_path: Path, *options: str, terminal: bool) -> tuple[str, str]:
     """(stderr, stdout) of a crawl of the demo site; stderr a terminal (a pty) when ``terminal``."""
     with demo_site() as base:
         (tmp_path / "sources.yaml").write_text(demo_sources_yaml(base), encoding="utf-8")
-        command = [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(tmp_path / "sources.yaml"),
-                   "--data", str(tmp_path / "data"), *options]
+        args = ("crawl", "--config", tmp_path / "sources.yaml", "--data", tmp_path / "data", *options)
         if not terminal:
-            run = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180, check=False)
+            run = subprocess.run(cli(*args), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
             assert run.returncode == 0, run.stderr[-3000:]
             return run.stderr, run.stdout
-        leader, follower = pty.openpty()
-        try:
-            run = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                                 timeout=180, check=False)
-            os.close(follower)
-            follower = -1
-            written = b""
-            while True:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:  # EIO: the terminal's other end is closed and drained
-                    break
-                if not chunk:
-                    break
-                written += chunk
-        finally:
-            if follower != -1:
-                os.close(follower)
-            os.close(leader)
-    text = written.decode("utf-8", "replace")
-    assert run.returncode == 0, text[-3000:]
-    return text, run.stdout.decode()
+        code, text, stdout = on_a_terminal(*args)
+    assert code == 0, text[-3000:]
+    return text, stdout
 
 
 @pytest.fixture(scope="module")

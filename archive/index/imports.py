@@ -21,7 +21,8 @@ from pathlib import Path
 
 from archive.paths import DataDir
 from archive.errors import NotAnArchive, WarcReadError
-from archive.index.indexer import IMPORTED_DIR, UNSORTED, FileResult, Indexer, is_warc_name
+from archive.index.indexer import FileResult, Indexer
+from archive.warc.names import IMPORTED_DIR, UNSORTED, is_warc_name
 
 logger = logging.getLogger(__name__)
 

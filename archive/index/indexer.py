@@ -22,6 +22,8 @@ from urllib.parse import urljoin
 from archive.errors import WarcReadError
 from archive.extract.job import JobFailed
 from archive.index.pool import DEFAULT_PAGE_TIMEOUT, ExtractionPool
+from archive.progress import Task, task_of
+from archive.warc.names import file_origin, import_source, is_warc_name
 from archive.index import drift, history
 from archive.sources import ExtractionOptions
 from archive.extract.sniff import is_html
@@ -35,7 +37,6 @@ from archive.warc.read import CaptureRecord, iter_records
 
 logger = logging.getLogger(__name__)
 
-WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
 #: Roles (from the crawl's metadata records) whose pages are extracted as
 #: articles; captures with no role (imported files, ``--from-warc``) are
 #: extracted when their source's patterns make them articles.
@@ -47,27 +48,6 @@ METADATA_WINDOW = 6
 #: The role of a raw memento fetched from another archive (``recover``): the
 #: page it holds is the revisit record written after it (archive.warc.records.PageOfMemento).
 MEMENTO_ROLE = "memento"
-
-
-#: Files written by other tools are kept under ``warcs/imported/<source>/``.
-IMPORTED_DIR = "imported"
-UNSORTED = "_unsorted"
-
-
-def is_warc_name(name: str) -> bool:
-    return name.endswith(WARC_SUFFIXES)
-
-
-def import_source(name: str) -> str | None:
-    """The source an imported file was given (its folder), if any."""
-    parts = name.split("/")
-    if len(parts) >= 3 and parts[0] == IMPORTED_DIR and parts[1] != UNSORTED:
-        return parts[1]
-    return None
-
-
-def file_origin(name: str) -> str:
-    return "import" if name.startswith(IMPORTED_DIR + "/") else "crawl"
 
 
 @dataclass(eq=False)  # known by identity: the extraction pool's key
@@ -123,6 +103,7 @@ class Indexer:
         self.from_records = from_records
         self._warcs: Path | None = None
         self.progress = progress or (lambda message: None)
+        self.counted: tuple[Task, float] | None = None  # the task counting the bytes indexed, and those before this file
         self.pool = ExtractionPool(self.workers, page_timeout or DEFAULT_PAGE_TIMEOUT)
 
     def close(self, abandon: bool = False) -> None:
@@ -159,8 +140,15 @@ class Indexer:
             (p for p in directory.rglob("*") if p.is_file() and is_warc_name(p.name)),
             key=lambda p: (not derived_records.is_derived_name(p.name), p.relative_to(directory).as_posix()),
         )
-        for number, path in enumerate(paths, 1):
-            self.index_in(directory, path, stats, f"{number}/{len(paths)} ")
+        sizes = {p: p.stat().st_size for p in paths}
+        to_index = {p: size for p, size in sizes.items() if self.index.indexed_size(p.relative_to(directory).as_posix()) != size}
+        with task_of(self.progress, "indexing", sum(to_index.values()), "bytes") as task:
+            done = 0
+            for number, path in enumerate(paths, 1):
+                self.counted = (task, done)  # the file's records count from the bytes before it
+                self.index_in(directory, path, stats, f"{number}/{len(paths)} ")
+                done += to_index.get(path, 0)
+        self.counted = None
         return stats
 
     def index_in(self, directory: Path, path: Path, stats: IndexStats, counter: str = "") -> FileResult | None:
@@ -227,6 +215,8 @@ class Indexer:
             try:
                 for number, record in enumerate(records):
                     result.records += 1
+                    if self.counted is not None and not number % 256:
+                        self.counted[0].update(self.counted[1] + record.offset)
                     if is_derived(record):
                         self.archive.add(record, name)
                     elif record.record_type == "metadata":

@@ -32,6 +32,7 @@ from archive.index.lock import DataLock
 from archive.index.runs import RunReport, changes_since, write_report
 from archive.index.store import Index
 from archive.paths import DataDir
+from archive.progress import task_of
 from archive.search import fulltext
 from archive.sources import Config
 from archive.warc.cdxj import update_replay_index
@@ -124,11 +125,18 @@ class Ingest:
         WARC files, a signed one's signature verified, against ``trusted_roots``
         if given)."""
         outcomes: list[ImportOutcome] = []
-        for path in paths:
-            if path.suffix.lower() == ".wacz":
-                outcomes += import_wacz(self.data, self.indexer, path, source, trusted_roots)
-            else:
-                outcomes.append(import_file(self.data, self.indexer, path, source))
+        sizes = [path.stat().st_size if path.is_file() else 0 for path in paths]  # a missing file: its outcome says so
+        with task_of(self.progress, "importing", sum(sizes), "bytes") as task:
+            done = 0
+            for path, size in zip(paths, sizes):
+                self.indexer.counted = (task, done)
+                if path.suffix.lower() == ".wacz":
+                    outcomes += import_wacz(self.data, self.indexer, path, source, trusted_roots)
+                else:
+                    outcomes.append(import_file(self.data, self.indexer, path, source))
+                done += size
+                task.update(done)
+        self.indexer.counted = None
         for outcome in outcomes:
             if outcome.result is not None:
                 self.stats.add(outcome.result)  # a file cut short: its damage is a failure
@@ -149,7 +157,7 @@ class Ingest:
         new_files = [self.data.warcs / name for name in self.stats.indexed_files if not is_derived_name(name)]
         whole = self.rebuild or not self.data.replay_index.exists()
         if whole or new_files:
-            left_out = update_replay_index(self.data, index, None if whole else new_files)
+            left_out = update_replay_index(self.data, index, None if whole else new_files, self.progress)
             for problem in left_out:
                 self.warnings.append(f"left out of the replay index: {problem}")
         if self.rebuild:

@@ -28,13 +28,14 @@ import json
 import logging
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.paths import DataDir
 from archive.index.store import Index
+from archive.progress import Task, task_of
 from archive.warc.records import SERVER_NOT_MODIFIED
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def _tolerant_indexer() -> type:
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.left_out: list[str] = []
+            self.task = Task()  # counts the bytes of each file indexed
 
         def process_index_entry(self, it, record, filename, output):
             try:
@@ -75,20 +77,26 @@ def _tolerant_indexer() -> type:
                 super().process_one(input_, output, filename)
             except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
                 self.left_out.append(f"{self._resolve_rel_path(filename)}: the rest of the file ({' '.join(str(exc).split())[:200]})")
+            self.task.advance(os.path.getsize(filename))
 
     return TolerantIndexer
 
 
-def cdxj_lines(warcs: Path, files: Iterable[Path], left_out: list[str] | None = None) -> list[str]:
+def cdxj_lines(
+    warcs: Path, files: Iterable[Path], left_out: list[str] | None = None, progress: Callable[[str], None] | None = None,
+) -> list[str]:
     """Sorted CDXJ lines of ``files`` (names relative to ``warcs``), each
     carrying its record ID for the adjustments below; what could not be
-    indexed is added to ``left_out``."""
+    indexed is added to ``left_out``; the bytes read are counted on a task
+    of ``progress`` (:mod:`archive.progress`)."""
     paths = [str(p) for p in sorted(files)]
     if not paths:
         return []
     out = io.StringIO()
     indexer = _tolerant_indexer()(out, paths, sort=True, dir_root=str(warcs), fields="warc-record-id")
-    indexer.process_all()
+    with task_of(progress, "CDXJ index", sum(os.path.getsize(p) for p in paths), "bytes") as task:
+        indexer.task = task
+        indexer.process_all()
     if left_out is not None:
         left_out += indexer.left_out
     return out.getvalue().splitlines(keepends=True)
@@ -129,7 +137,9 @@ def _original_of_not_modified(index: Index, record_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] | None = None) -> list[str]:
+def update_replay_index(
+    data: DataDir, index: Index, new_files: Iterable[Path] | None = None, progress: Callable[[str], None] | None = None,
+) -> list[str]:
     """Merge the lines of ``new_files`` into the replay index (all files of
     ``DATA/warcs`` when None: a rebuild). Atomic: readers see the old index
     or the new one, never a part. Returns what was left out, one line each."""
@@ -142,7 +152,7 @@ def update_replay_index(data: DataDir, index: Index, new_files: Iterable[Path] |
     if rebuild and made_of is not None and made_of["files"] == sizes and target.exists():
         return made_of["left_out"]  # the same files as they were: the same lines
     left_out: list[str] = []
-    fresh = list(for_replay(cdxj_lines(data.warcs, files, left_out), index))
+    fresh = list(for_replay(cdxj_lines(data.warcs, files, left_out, progress), index))
     partial = target.with_name(target.name + ".tmp")
     with open(partial, "w", encoding="utf-8") as out:
         if rebuild:
@@ -199,10 +209,10 @@ def _write_made_of(target: Path, listing: dict | None) -> None:
     os.replace(partial, path)
 
 
-def export_cdxj(data: DataDir, out_path: Path) -> int:
+def export_cdxj(data: DataDir, out_path: Path, progress: Callable[[str], None] | None = None) -> int:
     """The plain sorted CDXJ of every WARC file, for other replay tools.
     Returns the number of lines."""
-    lines = cdxj_lines(data.warcs, _warc_files(data.warcs))
+    lines = cdxj_lines(data.warcs, _warc_files(data.warcs), progress=progress)
     with open(out_path, "w", encoding="utf-8") as out:
         for line in lines:
             key, timestamp, block = line.rstrip("\n").split(" ", 2)
@@ -213,7 +223,7 @@ def export_cdxj(data: DataDir, out_path: Path) -> int:
 
 
 def _warc_files(warcs: Path) -> list[Path]:
-    from archive.index.indexer import is_warc_name
+    from archive.warc.names import is_warc_name
     from archive.warc.derived import is_derived_name
 
     # archived extractions are not captures: replay has nothing to show of them

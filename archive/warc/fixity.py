@@ -39,7 +39,8 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archive.index.store import Index
 from archive.paths import DataDir
-from archive.index.indexer import is_warc_name
+from archive.progress import Task, task_of
+from archive.warc.names import is_warc_name
 
 __all__ = ["FixityReport", "Mismatch", "audit"]
 
@@ -127,18 +128,19 @@ def audit(
     else:
         names = _warc_names(data) if since is None and source is None else sorted({r["warc_file"] for r in selected})
         known = _offsets_by_file(rows)
-        for number, name in enumerate(names, 1):
-            path = data.warc_path(name)
-            progress(f"verify: file {number}/{len(names)} {name}")
-            records, size = _scan_file(path, name, known.get(name, []), found)
-            report.files += 1
-            report.records += records
-            report.bytes_read += size
-    for number, row in enumerate(selected, 1):
-        if number % 1000 == 0:
-            progress(f"verify: index row {number}/{len(selected)}")
-        report.bytes_read += _check_row(data, row, found)
-        report.index_rows += 1
+        sizes = [_size(data.warc_path(name)) for name in names]
+        with task_of(progress, "reading files", sum(sizes), "bytes") as task:
+            for name in names:
+                records, size = _scan_file(data.warc_path(name), name, known.get(name, []), found, task, report.bytes_read)
+                report.files += 1
+                report.records += records
+                report.bytes_read += size
+                task.update(report.bytes_read)
+    with task_of(progress, "checking index rows", len(selected), "rows") as task:
+        for row in selected:
+            report.bytes_read += _check_row(data, row, found)
+            report.index_rows += 1
+            task.advance()
     for path in wacz:
         from archive.warc.wacz import wacz_problems
 
@@ -190,8 +192,18 @@ def _offsets_by_file(rows: dict[tuple[str, int], dict]) -> dict[str, list[int]]:
     return {name: sorted(values) for name, values in offsets.items()}
 
 
-def _scan_file(path: Path, name: str, known_offsets: list[int], found: _Found) -> tuple[int, int]:
-    """Read every record of one file with its digests checked; (records, bytes)."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # said by the scan
+        return 0
+
+
+def _scan_file(
+    path: Path, name: str, known_offsets: list[int], found: _Found, task: Task = Task(), done: int = 0,
+) -> tuple[int, int]:
+    """Read every record of one file with its digests checked, counting
+    its bytes on ``task`` from ``done`` on; (records, bytes)."""
     try:
         size = path.stat().st_size
         handle = open(path, "rb")
@@ -203,6 +215,8 @@ def _scan_file(path: Path, name: str, known_offsets: list[int], found: _Found) -
             return _scan_stream(handle, name, known_offsets, found), size
         records = 0
         for offset, member, problem in _members(handle, size):  # each member decompressed once
+            if not records % 64:
+                task.update(done + offset)
             if problem:
                 found.add(name, offset, problem)
                 continue

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from archive.paths import DataDir
 from archive.errors import MediarchiveError, UsageError
 from archive.index.store import Index
+from archive.progress import Task, task_of
 from archive.search.search import check_date
 from archive.warc.write import RollingWarcWriter
 
@@ -57,10 +59,13 @@ def export_wacz(
     title: str = "mediarchive export",
     signing_url: str | None = None,
     signing_token: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ExportResult:
     """Write a WACZ of the selected captures (and the originals of selected
     revisits); with ``signing_url``, signed by that authsign server (the WACZ
-    signing spec), :class:`WaczError` if it does not sign."""
+    signing spec), :class:`WaczError` if it does not sign. ``progress``
+    hears of each step (:mod:`archive.progress`)."""
+    progress = progress or (lambda message: None)
     where, params = ["1 = 1"], []
     if sources:
         where.append(f"source IN ({', '.join('?' for _ in sources)})")
@@ -82,8 +87,11 @@ def export_wacz(
         raise UsageError("nothing to export: no capture matches the filters")
     with tempfile.TemporaryDirectory(prefix="mediarchive-wacz-") as tmp:
         folder = Path(tmp)
-        warcs = _copy_records(data, captures, folder / "warcs", title)
-        pages = _write_pages(index, [c["id"] for c in captures], folder / "pages.jsonl", title)
+        with task_of(progress, "copying records", len(captures), "captures") as task:
+            warcs = _copy_records(data, captures, folder / "warcs", title, task)
+        with task_of(progress, "writing pages.jsonl", len(captures), "captures") as task:
+            pages = _write_pages(index, [c["id"] for c in captures], folder / "pages.jsonl", title, task)
+        progress(f"packing {len(warcs)} WARC file(s) and {pages} page(s) with wacz create")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
         run = subprocess.run(
@@ -177,7 +185,7 @@ def _read_package(path: Path, into: Path | None) -> list[Path]:
         return extracted
 
 
-def _copy_records(data: DataDir, captures: list[dict], folder: Path, title: str) -> list[Path]:
+def _copy_records(data: DataDir, captures: list[dict], folder: Path, title: str, task: Task) -> list[Path]:
     """The captures' records, byte for byte, in new gzipped WARC files."""
     writer = RollingWarcWriter(folder, "export", warcinfo_fields={"description": title})
     # a writer opens its file (with its warcinfo) at the first exchange; records are appended raw
@@ -197,6 +205,7 @@ def _copy_records(data: DataDir, captures: list[dict], folder: Path, title: str)
                     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
                     raw = compressor.compress(raw) + compressor.flush()
                 writer.append_raw(raw)
+            task.advance()
         if handle:
             handle.close()
     # WACZ resource names must match ^[-a-z0-9._/]+$ (frictionless): no "~", no capitals
@@ -226,7 +235,7 @@ def _companions(handle, capture: dict) -> list[tuple[int, int]]:
     return found
 
 
-def _write_pages(index: Index, capture_ids: list[int], path: Path, title: str) -> int:
+def _write_pages(index: Index, capture_ids: list[int], path: Path, title: str, task: Task) -> int:
     with open(path, "w", encoding="utf-8") as out:
         out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title, "hasText": True}) + "\n")
         seen: set[str] = set()
@@ -245,6 +254,7 @@ def _write_pages(index: Index, capture_ids: list[int], path: Path, title: str) -
                 if page["source"]:
                     line["source"] = page["source"]  # ours: an import of the package gives the pages their source again
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            task.advance(len(chunk))
     return len(seen)
 
 

@@ -9,6 +9,7 @@ import click
 from archive.paths import DataDir
 from archive.errors import UsageError
 from crawler.cli.base import main, CONTEXT, data_option, fails_cleanly, open_index
+from crawler.cli.runview import closing_bars, command_progress
 
 
 @main.command(context_settings=CONTEXT)
@@ -51,13 +52,17 @@ def export(wacz_path: Path | None, cdxj_path: Path | None, sources, since, until
         if cdxj_path:
             from archive.warc.cdxj import export_cdxj
 
-            lines = export_cdxj(datadir, cdxj_path)
+            with closing_bars(shown := command_progress(None)):
+                lines = export_cdxj(datadir, cdxj_path, progress=shown)
             click.echo(f"{cdxj_path}: {lines} CDXJ lines")
         if wacz_path:
             from archive.warc.wacz import WaczError, export_wacz, validate_wacz
 
-            result = export_wacz(datadir, index, wacz_path, sources=sources, since=since, until=until,
-                                 signing_url=signing_url, signing_token=signing_token)
+            with closing_bars(shown := command_progress(None)):
+                result = export_wacz(datadir, index, wacz_path, sources=sources, since=since, until=until,
+                                     signing_url=signing_url, signing_token=signing_token, progress=shown)
+                if shown:
+                    shown(f"validating {result.path} with wacz validate")
             passed, message = validate_wacz(result.path)
             if not passed:
                 raise WaczError(f"{result.path}: wacz validate failed: {message}")

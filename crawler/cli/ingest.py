@@ -13,6 +13,7 @@ from archive.paths import DataDir
 from crawler.cli.base import (
     CONFIG_HELP, CONTEXT, data_option, fails_cleanly, main, optional_config, page_timeout_option, print_warnings, progress,
 )
+from crawler.cli.runview import closing_bars, command_progress
 
 config_for_sources = click.option(
     "--config", "config_path", metavar="FILE", default=None,
@@ -55,7 +56,10 @@ def import_(
     if source is not None and not NAME_RE.match(source):
         raise UsageError(f"--source: {source!r} must be lowercase letters, digits, '-' or '_'")
     datadir = DataDir.resolve(data)
-    with Ingest(datadir, config=optional_config(config_path, data), page_timeout=page_timeout, progress=progress) as ingest:
+    shown = command_progress(progress)
+    with closing_bars(shown), Ingest(
+        datadir, config=optional_config(config_path, data), page_timeout=page_timeout, progress=shown,
+    ) as ingest:
         outcomes = ingest.import_files(list(warcs), source, trusted_roots)
         ingest.finish()
         report = ingest.report("import")
@@ -110,9 +114,10 @@ def reindex(from_records: bool, data: str | None, config_path: str, page_timeout
     datadir = DataDir.resolve(data)
     if not datadir.warcs.is_dir():
         raise UsageError(f"{datadir.warcs}: no WARC directory to reindex")
-    with Ingest(
+    shown = command_progress(progress)
+    with closing_bars(shown), Ingest(
         datadir, config=optional_config(config_path, data), rebuild=True, from_records=from_records,
-        page_timeout=page_timeout, progress=progress,
+        page_timeout=page_timeout, progress=shown,
     ) as ingest:
         stats = ingest.index_pending()
         ingest.finish()

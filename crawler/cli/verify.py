@@ -12,7 +12,8 @@ import click
 
 from archive.paths import DataDir
 from archive.search.search import check_date
-from crawler.cli.base import CONTEXT, data_option, fails_cleanly, main, open_index, progress
+from crawler.cli.base import CONTEXT, data_option, fails_cleanly, main, open_index
+from crawler.cli.runview import closing_bars, command_progress
 
 #: Mismatches printed before "... and N more" (the report holds them all).
 SHOWN = 50
@@ -51,9 +52,9 @@ def verify(since: str | None, source: str | None, sample: int | None, seed: int 
         if not package.is_file():
             raise click.BadParameter(f"{package}: no such file", param_hint="--wacz")
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with open_index(data) as index:
-        report = audit(datadir, index, since=since, source=source, sample=sample, seed=seed, wacz=packages,
-                       progress=progress if sys.stderr.isatty() else None)
+    shown = command_progress(None)
+    with closing_bars(shown), open_index(data) as index:
+        report = audit(datadir, index, since=since, source=source, sample=sample, seed=seed, wacz=packages, progress=shown)
     path = _write(datadir, started, report)
     for mismatch in report.mismatches[:SHOWN]:
         click.echo(f"mismatch: {mismatch.line()}", err=True)
