@@ -291,6 +291,9 @@ def test_changes_as_an_atom_feed_from_the_cli_and_the_ui(runs):
     events = query(data, "SELECT event, url, at FROM page_events ORDER BY at DESC, id DESC")
     assert [(e.title.split(":")[0], e.link) for e in feed.entries] == [(e["event"], e["url"]) for e in events]
     assert feed.feed.links[0].href == "http://ui.test/-/changes.atom"
+    # each entry's id is an IRI (RFC 4287), a URN of its own
+    assert all(re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", e.id) for e in feed.entries), [e.id for e in feed.entries]
+    assert len({e.id for e in feed.entries}) == len(feed.entries)
     edits = [e for e in feed.entries if e.title.startswith("edited: ") and e.link == f"{base}/a/3.html"]
     (edit,) = edits
     captured = [v["captured_at"] for v in query(data, "SELECT captured_at FROM page_versions WHERE url = ? ORDER BY version",

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from html import escape
 from typing import Any
+import uuid
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
@@ -66,7 +67,7 @@ def atom(
     _text(feed, "generator", "mediarchive")
     for row in rows:
         entry = ET.SubElement(feed, "entry")
-        _text(entry, "id", f"urn:mediarchive:{row['event']}:{row['record_id'] or row['url']}:{row['at']}")
+        _text(entry, "id", entry_id(row))
         _text(entry, "title", f"{row['event']}: {row['title'] or row['url']}" + (f" ({row['source']})" if row["source"] else ""))
         _text(entry, "updated", _time(row["at"]))
         ET.SubElement(entry, "link", href=row["url"], rel="alternate", title="the article")
@@ -115,3 +116,9 @@ def _time(value: str | None) -> str:
         return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).isoformat()
+
+
+def entry_id(event: Mapping[str, Any]) -> str:
+    """An event's Atom id: a URN (an IRI, as RFC 4287 asks; a WARC-Record-ID's
+    angle brackets are not one), the same for the same event in every feed."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"mediarchive:{event['event']}:{event['record_id'] or event['url']}:{event['at']}").urn
