@@ -113,6 +113,8 @@ class Config:
 
     sources: tuple[Source, ...]
     path: Path | None = None
+    #: the file's ``defaults``, as written (checked): what a page of no source is fetched with
+    defaults: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -129,6 +131,13 @@ class Config:
 
     def extraction_options(self) -> dict[str, ExtractionOptions]:
         return {source.name: source.extraction_options() for source in self.sources}
+
+    def unlisted_source(self, name: str, urls: tuple[str, ...]) -> Source:
+        """A source for pages of no source of the file (``add``): their
+        hosts as its domains, the file's defaults for the rest."""
+        hosts = tuple(dict.fromkeys(urlsplit(url).hostname or "" for url in urls))
+        return _build_source({**self.defaults, "name": name, "start_urls": list(urls), "allowed_domains": list(hosts)},
+                             f"{self._where()}defaults")
 
     def source_for_url(self, url: str) -> str | None:
         """The name of the first source whose allowed domains hold ``url``."""
@@ -231,7 +240,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             raise ConfigError(f"{label}: name: duplicate source name")
         seen.add(source.name)
         sources.append(source)
-    return Config(sources=tuple(sources), path=path)
+    return Config(sources=tuple(sources), path=path, defaults=dict(defaults))
 
 
 def _build_source(raw: dict[str, Any], label: str) -> Source:

@@ -1,5 +1,6 @@
 """What a crawl shows while it runs: per source, the URLs found, the pages
-fetched, the requests queued, those that failed, and pages a second.
+fetched (answered below 400), the requests queued, those that failed (no
+answer, or an error status), and pages a second.
 
 On a terminal, :class:`LiveTable` draws one row per source under the log
 (rich), redrawn a few times a second; off one (cron, a pipe),
@@ -55,8 +56,7 @@ class _Watched:
 
     def figures(self, now: float, window: float) -> Figures:
         stats = self.crawler.stats
-        # robots.txt is fetched but is no URL found: left out of both
-        fetched = int(stats.get_value("downloader/response_count", 0)) - int(stats.get_value("robotstxt/response_count", 0))
+        fetched = _answered(stats.get_stats())
         samples = self.samples
         samples.append((now, fetched))
         while len(samples) > 2 and now - samples[1][0] >= window:
@@ -184,3 +184,14 @@ class LiveTable(CrawlDisplay):
                 f"[red]{figures.failed}[/]" if figures.failed else "0", f"{figures.pages_per_s:.1f}", figures.state,
             )
         return table
+
+
+def _answered(stats: dict[str, Any]) -> int:
+    """Responses below 400 (an error status is a failure: counted there),
+    robots.txt left out (it is no URL found); each step of a redirect counts."""
+    answered = 0
+    for key, value in stats.items():
+        prefix, _, status = key.rpartition("/")
+        if prefix in ("downloader/response_status_count", "robotstxt/response_status_count") and status.isdigit() and int(status) < 400:
+            answered += int(value) if prefix.startswith("downloader") else -int(value)
+    return answered

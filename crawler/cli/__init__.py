@@ -9,6 +9,6 @@ Each module holds a group of commands, each a thin call into the library.
 """
 
 from crawler.cli.base import main
-from crawler.cli import changes, crawl, export, ingest, init, read, recover, serve, verify  # noqa: F401  (they register their commands)
+from crawler.cli import add, changes, crawl, export, ingest, init, read, recover, serve, verify  # noqa: F401  (they register their commands)
 
 __all__ = ["main"]

@@ -53,6 +53,8 @@ DISK_FULL = "disk_full"
 STAT = "archive/{}"
 #: Sent with ``path`` when a WARC file of the crawl is closed (complete, renamed).
 warc_file_closed = object()
+#: Set on a request whose role holds wherever it redirects (``add``'s pages: where one leads is the page asked for).
+ROLE_HOLDS_META = "archive_role_holds"
 
 
 def header_pairs(headers: Headers) -> list[tuple[str, str]]:
@@ -139,7 +141,9 @@ class WarcCaptureMiddleware:
         self.stats = crawler.stats
         self.writer = writer
         writer.on_close = self._closed_file
-        self.source_name = crawler.spider.name if crawler.spider else None
+        #: what the metadata records file the captures under: the spider's
+        #: ``archive_source_name`` ("" for pages of no source: ``add``), else its name
+        self.source_name = getattr(crawler.spider, "archive_source_name", crawler.spider.name) if crawler.spider else None
         #: a slow crawl's file is closed by age even between writes
         self._ager = LoopingCall(writer.roll_if_old) if writer.max_age else None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -180,7 +184,8 @@ class WarcCaptureMiddleware:
         received_head = request.meta.pop(RAW_HEAD_META, None)
         metadata = [("source", self.source_name or "")]
         role = request.meta.get(ROLE_META) or ("robots" if request.url.endswith("/robots.txt") else None)
-        if role and request.meta.get("redirect_urls") and hasattr(self.crawler.spider, "role_of_redirect_target"):
+        if (role and request.meta.get("redirect_urls") and not request.meta.get(ROLE_HOLDS_META)
+                and hasattr(self.crawler.spider, "role_of_redirect_target")):
             # the meta of a redirected request is its origin's: judge the target by its own URL
             role = self.crawler.spider.role_of_redirect_target(request.url)
         if role:

@@ -249,12 +249,7 @@ class SourceSpider(Spider):
                 self.logger.info("%s: backfill of %s stops at page %d", self.name, template, number)
         from_article = response.meta.get(ROLE_META) == Role.ARTICLE.value
         if from_article and self.source.requisites:
-            for url, kind in requisites_in(tree, response.url):
-                own = in_domains(url, self.source)
-                if url not in self._seen and not denied(url, self.source) and (own or requisite_allowed(url, kind, self.source)):
-                    request = self._request(url, Role.REQUISITE, hops)
-                    request.meta["allow_offsite"] = not own  # a CDN's: as politely, its robots.txt obeyed too
-                    yield request
+            yield from self._requisites(tree, response.url, hops)
         seed = response.meta.get(SEED_META) or response.url
         for url, role in links:
             if role is Role.LISTING and (not follow_listings or page is not None):
@@ -361,6 +356,15 @@ class SourceSpider(Spider):
         return role.value if role is not None else "redirect-target"
 
     # -- helpers ---------------------------------------------------------
+
+    def _requisites(self, tree: etree._Element, page_url: str, hops: int) -> Iterator[Request]:
+        """The page's stylesheets, images, fonts and scripts the source lets it fetch, not yet asked for."""
+        for url, kind in requisites_in(tree, page_url):
+            own = in_domains(url, self.source)
+            if url not in self._seen and not denied(url, self.source) and (own or requisite_allowed(url, kind, self.source)):
+                request = self._request(url, Role.REQUISITE, hops)
+                request.meta["allow_offsite"] = not own  # a CDN's: as politely, its robots.txt obeyed too
+                yield request
 
     def _new(self, url: str, role: Role, hops: int) -> Iterator[Request]:
         if url in self._seen:
