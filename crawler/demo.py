@@ -198,7 +198,13 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> RunReport:
         echo(f"2. crawling it into {datadir.root} ...")
         report = routine_run(config, config.sources, datadir, settings_overrides={"LOG_LEVEL": "INFO"})
         for source in report.sources:
-            echo(f"   {source['name']}: {source['found']} found, {source['captured']} captured, {source['failed']} failed")
+            roles = source["captured_by_role"]
+            others = sum(n for role, n in roles.items() if role not in ("article", "requisite"))
+            echo(
+                f"   {source['name']}: {source['articles_found']} articles found, {roles.get('article', 0)} archived,"
+                f" {source['failed']} failed; also {roles.get('requisite', 0)} requisite(s) and {others} other page(s)"
+                " (listings, the feed, robots.txt)"
+            )
         echo(f"   {report.summary_line()}")
         with Index(datadir.index_path) as index:
             for label, query in (("English", "harbour renovation"), ("Russian", "урожай гречихи")):

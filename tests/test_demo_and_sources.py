@@ -18,6 +18,8 @@ def test_demo_shows_a_russian_and_an_english_hit(tmp_path):
     assert "[en] Harbour renovation plan approved" in run.stdout
     assert "[ru] Фермеры Алтайского края собрали рекордный урожай гречихи" in run.stdout
     assert "6. go further:" in run.stdout
+    # counts that add up (issue 18, item 3): articles apart from the requisites and the other pages
+    assert "demo-gazette: 4 articles found, 4 archived, 0 failed; also 1 requisite(s) and 3 other page(s)" in run.stdout
     assert list((tmp_path / "demo" / "data" / "warcs").glob("*.warc.gz"))
 
 

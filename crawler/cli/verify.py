@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from archive.index.runs import human_size
 from archive.paths import DataDir
 from archive.search.search import check_date
 from crawler.cli.base import CONTEXT, data_option, fails_cleanly, main, open_index
@@ -64,7 +65,7 @@ def verify(since: str | None, source: str | None, sample: int | None, seed: int 
     click.echo(
         f"verified {report.files} file(s), {report.records} record(s), {report.index_rows} index row(s){drawn}"
         + (f", {report.wacz_packages} WACZ package(s)" if report.wacz_packages else "")
-        + f": {len(report.mismatches)} mismatch(es); {report.bytes_read / 1e6:.1f} MB at {report.mb_per_s:.0f} MB/s"
+        + f": {len(report.mismatches)} mismatch(es); {human_size(report.bytes_read)} read at {report.mb_per_s:.0f} MB/s"
         + f" (report: {path})"
     )
     if report.mismatches:
