@@ -60,6 +60,8 @@ def configure(logs_dir: Path, level: str | None, interactive: bool) -> Path:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        if isinstance(handler, (_LogFile, _Terminal)):
+            handler.close()  # an earlier run's of this process: its file closed
     formatter = logging.Formatter(LOG_FORMAT)
     logs_dir.mkdir(parents=True, exist_ok=True)  # a full disk: DiskFull, by the caller
     path = logs_dir / "mediarchive.log"

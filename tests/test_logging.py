@@ -42,11 +42,39 @@ def default_crawl(tmp_path_factory) -> tuple[str, str, Path]:
     return terminal, stdout, folder / "data"
 
 
-def test_at_warning_the_terminal_gets_no_info_line(tmp_path):
-    terminal, _ = crawl(tmp_path, "--log-level", "warning", terminal=True)
-    assert "crawling 1 source(s): demo-gazette" in terminal
-    for text in (" DEBUG: ", " INFO: ", "Dumping Scrapy stats"):
-        assert text not in terminal, (text, terminal[-3000:])
+def test_the_level_asked_for_holds_for_scrapys_loggers_on_the_terminal_and_in_the_file(tmp_path, capsys):
+    """Scrapy sets its own loggers to DEBUG: the level is the handlers'."""
+    import logging
+
+    from crawler import logsetup
+
+    root = logging.getLogger()
+    kept = list(root.handlers), root.level
+    try:
+        path = logsetup.configure(tmp_path, "WARNING", interactive=True)
+        scrapy_logger = logging.getLogger("scrapy.core.engine")
+        scrapy_logger.setLevel(logging.DEBUG)
+        scrapy_logger.info("an INFO line")
+        scrapy_logger.warning("a WARNING line")
+        for handler in root.handlers:
+            handler.flush()
+        terminal, log = capsys.readouterr().err, path.read_text(encoding="utf-8")
+        for text in (terminal, log):
+            assert "a WARNING line" in text and "an INFO line" not in text, text
+        logsetup.configure(tmp_path, None, interactive=True)  # the defaults: the file at INFO, the terminal at WARNING
+        scrapy_logger.info("a second INFO line")
+        for handler in root.handlers:
+            handler.flush()
+        assert "a second INFO line" not in capsys.readouterr().err
+        assert "a second INFO line" in path.read_text(encoding="utf-8")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+            handler.close()
+        for handler in kept[0]:
+            root.addHandler(handler)
+        root.setLevel(kept[1])
+        logging.getLogger("scrapy.core.engine").setLevel(logging.NOTSET)
 
 
 def test_by_default_the_terminal_gets_warnings_only_and_no_warning_of_ours(default_crawl):
